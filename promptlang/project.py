@@ -1,0 +1,203 @@
+"""Find a project and its sources: `pops.toml`, the `.pops` modules, and `std`."""
+
+from __future__ import annotations
+
+import importlib.resources
+import os
+import re
+import tomllib
+from pathlib import Path
+
+import attrs
+
+from promptlang.diagnostics.sink import Sink
+from promptlang.diagnostics.suggest import did_you_mean
+from promptlang.source import SourceFile
+
+CONFIG_NAME = "pops.toml"
+CACHE_DIR = ".popsc-cache"
+KNOWN_TARGETS = ("python", "ci", "kubernetes", "terraform", "monitoring", "docs")
+_SKIP_DIRS = {CACHE_DIR, ".git", "node_modules", "__pycache__", ".venv", "venv"}
+_SECTIONS = {"project": {"name", "version", "description"}, "build": {"out", "targets"}}
+
+
+class UsageError(Exception):
+    """The command was pointed at something that is not a project or `.pops` file."""
+
+
+@attrs.define
+class Project:
+    """The sources of one check: project modules by name, plus the standard library.
+
+    `root` is None when a single file is checked on its own."""
+
+    root: Path | None
+    config: dict
+    files: dict[str, SourceFile]
+    real_paths: dict[str, str]
+    config_source: SourceFile | None = None
+
+    @property
+    def out_dir(self) -> str:
+        return str(self.config.get("build", {}).get("out", "build"))
+
+
+def find_root(start: Path) -> Path | None:
+    """The nearest folder upward from `start` holding `pops.toml`."""
+    for folder in [start, *start.parents]:
+        if (folder / CONFIG_NAME).is_file():
+            return folder
+    return None
+
+
+def locate(path: str | None) -> tuple[Path | None, Path | None]:
+    """(project root, single file) for the PATH argument of a command."""
+    target = Path(path) if path else Path.cwd()
+    if not target.exists():
+        raise UsageError(f"no such file or folder: {target}")
+    if target.is_file():
+        if target.name == CONFIG_NAME:
+            return target.parent, None
+        if target.suffix != ".pops":
+            raise UsageError(f"not a .pops file: {target}")
+        return None, target
+    root = target if (target / CONFIG_NAME).is_file() else (None if path else find_root(target))
+    if root is None:
+        raise UsageError(f"no {CONFIG_NAME} in {target}" + ("" if path else " or any folder above it"))
+    return root, None
+
+
+def load(path: str | None, sink: Sink) -> Project:
+    """Read the project (or single file) that PATH names, with its config checked."""
+    root, single = locate(path)
+    if single is not None:
+        name = module_name_of(Path(single.name))
+        source = _read(single, single.name, name, sink)
+        return Project(None, {}, {name: source}, {name: str(single.resolve())})
+    config_source = _read(root / CONFIG_NAME, CONFIG_NAME, "", sink)
+    config = parse_config(config_source, sink)
+    files: dict[str, SourceFile] = {}
+    real: dict[str, str] = {}
+    out = Path(str(config.get("build", {}).get("out", "build")))
+    for rel in sorted(_discover(root, out)):
+        name = module_name_of(rel)
+        display = rel.as_posix()
+        files[name] = _read(root / rel, display, name, sink)
+        real[name] = os.path.realpath(root / rel)
+    return Project(root, config, files, real, config_source)
+
+
+def _discover(root: Path, out: Path):
+    skip_out = (root / out).resolve() if not out.is_absolute() else out
+    for folder, dirs, names in os.walk(root):
+        here = Path(folder)
+        dirs[:] = sorted(
+            d for d in dirs
+            if d not in _SKIP_DIRS and not d.startswith(".") and (here / d).resolve() != skip_out
+        )
+        for name in names:
+            if name.endswith(".pops"):
+                yield (here / name).relative_to(root)
+
+
+def module_name_of(rel: Path) -> str:
+    return ".".join(rel.with_suffix("").parts)
+
+
+def _read(path: Path, display: str, module: str, sink: Sink) -> SourceFile:
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        text = data.decode("utf-8", errors="replace")
+        source = SourceFile(display, text, module)
+        sink.report("E0106", source.span(error.start, error.start + 1),
+                    "this file is not valid UTF-8", label="this byte does not decode",
+                    help="save the file as UTF-8")
+        return source
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return SourceFile(display, text, module)
+
+
+def stdlib_sources() -> dict[str, SourceFile]:
+    """The standard library, `std.<name>` from the package's `stdlib/` folder."""
+    folder = importlib.resources.files("promptlang").joinpath("stdlib")
+    sources = {}
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".pops"):
+            name = "std." + entry.name[: -len(".pops")]
+            sources[name] = SourceFile(f"<std>/{entry.name}", entry.read_text("utf-8"), name)
+    return sources
+
+
+# ---- pops.toml -------------------------------------------------------------------
+
+_TOML_POS = re.compile(r"at line (\d+), column (\d+)")
+
+
+def parse_config(source: SourceFile, sink: Sink) -> dict:
+    """The parsed `pops.toml`; mistakes are diagnostics pointing into the file."""
+    try:
+        data = tomllib.loads(source.text)
+    except tomllib.TOMLDecodeError as error:
+        offset = _toml_offset(source, str(error))
+        message = _TOML_POS.sub("", str(error)).strip().rstrip("(").strip().rstrip(".")
+        sink.report("E0601", source.span(offset, offset + 1), f"invalid TOML: {message.lower()}",
+                    label="here")
+        return {}
+    _check_config(data, source, sink)
+    return data
+
+
+def _toml_offset(source: SourceFile, message: str) -> int:
+    match = _TOML_POS.search(message)
+    if not match:
+        return 0
+    line, col = int(match.group(1)), int(match.group(2))
+    starts = source.line_starts()
+    return min(starts[min(line, len(starts)) - 1] + col - 1, len(source.text))
+
+
+def _key_span(source: SourceFile, key: str):
+    match = re.search(rf"(?m)^\s*\[?\s*({re.escape(key)})\b", source.text)
+    if match:
+        return source.span(match.start(1), match.end(1))
+    return source.span(0, 0)
+
+
+def _check_config(data: dict, source: SourceFile, sink: Sink) -> None:
+    for section, value in data.items():
+        if section not in _SECTIONS:
+            sink.report("E0601", _key_span(source, section), f"unknown section `[{section}]`",
+                        help=did_you_mean(section, _SECTIONS))
+            continue
+        if not isinstance(value, dict):
+            sink.report("E0601", _key_span(source, section), f"`{section}` must be a table")
+            continue
+        for key, item in value.items():
+            if key not in _SECTIONS[section]:
+                sink.report("E0601", _key_span(source, key), f"unknown key `{key}` in `[{section}]`",
+                            help=did_you_mean(key, _SECTIONS[section]))
+            elif key == "targets":
+                _check_targets(item, source, sink)
+            elif not isinstance(item, str):
+                sink.report("E0601", _key_span(source, key), f"`{key}` must be a string")
+    if "project" not in data:
+        sink.report("E0601", source.span(0, 0), "`pops.toml` has no `[project]` section",
+                    help='add `[project]` with `name = "..."`')
+    out = data.get("build", {}).get("out", "build") if isinstance(data.get("build"), dict) else "build"
+    if isinstance(out, str) and (os.path.isabs(out) or ".." in Path(out).parts):
+        sink.report("E0601", _key_span(source, "out"), "`out` must be a folder inside the project",
+                    help='write a relative path such as `out = "build"`')
+
+
+def _check_targets(targets, source: SourceFile, sink: Sink) -> None:
+    if not isinstance(targets, list) or not all(isinstance(x, str) for x in targets):
+        sink.report("E0601", _key_span(source, "targets"), "`targets` must be a list of strings")
+        return
+    for target in targets:
+        if target not in KNOWN_TARGETS:
+            sink.report("E0601", _key_span(source, "targets"), f"unknown target `{target}`",
+                        help=did_you_mean(target, KNOWN_TARGETS)
+                        or "targets are " + ", ".join(KNOWN_TARGETS))
