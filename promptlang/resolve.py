@@ -66,6 +66,7 @@ class Scope:
     imported: dict[str, Symbol] = attrs.Factory(dict)
     module_aliases: dict[str, str] = attrs.Factory(dict)
     imports: list[tuple[str, Span]] = attrs.Factory(list)
+    used: set[str] = attrs.Factory(set)
 
     def visible(self, kinds) -> list[str]:
         names = [s.name for s in self.own.values() if s.kind in kinds]
@@ -165,7 +166,10 @@ class Program:
         sink = sink or scope.sink
         span = parts[0].span.cover(parts[-1].span)
         if len(parts) == 1:
-            sym = scope.own.get(parts[0].value) or scope.imported.get(parts[0].value)
+            sym = scope.own.get(parts[0].value)
+            if sym is None and parts[0].value in scope.imported:
+                sym = scope.imported[parts[0].value]
+                scope.used.add(parts[0].value)
             if sym is None:
                 self._unknown(scope, parts[0].value, span, kinds, what, sink)
                 return None
@@ -192,6 +196,8 @@ class Program:
 
     def module_of(self, scope: Scope, parts) -> str | None:
         key = ".".join(p.value for p in parts)
+        if key in scope.module_aliases:
+            scope.used.add(key)
         return scope.module_aliases.get(key)
 
     def _unknown(self, scope, name, span, kinds, what, sink, where=""):
@@ -330,3 +336,28 @@ def _enum_members(decl: n.Enum, sink: Sink) -> dict[str, n.EnumMember]:
         sink.report("E0306", decl.name.span, f"enum `{decl.name.value}` has no members",
                     label="empty enum", help="list its members: `enum Color { red, green }`")
     return members
+
+
+@attrs.define(eq=False)
+class Signature:
+    """A prompt's or template's parameters and output type, resolved."""
+
+    params: dict[str, FieldInfo]
+    output: ty.Type
+
+
+def signature(program: Program, sym: Symbol) -> Signature:
+    """Parameters and output of a prompt or template, for checks in any module.
+
+    Mistakes in the declaration itself are reported by its own module's check, so
+    this resolution reports into a scratch sink."""
+    cache = program.__dict__.setdefault("_signatures", {})
+    if sym.qname not in cache:
+        scratch = Sink()
+        scope = program.scopes[sym.module]
+        params = program.fields_of(scope, sym.decl.params, scratch)
+        output = ty.STRING
+        if isinstance(sym.decl, n.Prompt) and sym.decl.output is not None:
+            output = program.resolve_type(scope, sym.decl.output, scratch)[0]
+        cache[sym.qname] = Signature(params, output)
+    return cache[sym.qname]

@@ -1,0 +1,122 @@
+"""The pipeline: load -> parse -> resolve -> check, each module cached by content hash.
+
+    sources --syntax.parse--> ast.Module --resolve--> Program --checks--> diagnostics
+
+Nothing here prints; the CLI renders what `check` returns."""
+
+from __future__ import annotations
+
+import attrs
+
+from promptlang import project as proj
+from promptlang.cache import Cache
+from promptlang.cache import key
+from promptlang.diagnostics.model import Diagnostic
+from promptlang.diagnostics.sink import Sink
+from promptlang.source import SourceFile
+
+
+@attrs.define
+class CheckResult:
+    """Diagnostics of one check, the sources they point into, and the checked program
+    (None when every result came from the cache)."""
+
+    diagnostics: list[Diagnostic]
+    sources: dict[str, SourceFile]
+    project: proj.Project
+    program: object = None
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.is_error for d in self.diagnostics)
+
+
+def check(path: str | None, *, use_cache: bool = True) -> CheckResult:
+    """Check the project or file PATH names (raises `project.UsageError` if none)."""
+    load_sink = Sink()
+    project = proj.load(path, load_sink)
+    sources = dict(project.files)
+    for name, source in proj.stdlib_sources().items():
+        sources.setdefault(name, source)
+    by_path = {s.path: s for s in sources.values()}
+    if project.config_source is not None:
+        by_path[project.config_source.path] = project.config_source
+    folder = project.root / proj.CACHE_DIR if (use_cache and project.root) else None
+    cache = Cache(folder)
+    run_key = _run_key(sources, project)
+    cached = cache.get("run", run_key)
+    if cached is not None:
+        return CheckResult(load_sink.sorted() + cached, by_path, project)
+    diagnostics, program = _check_sources(sources, project, cache)
+    cache.put("run", run_key, diagnostics)
+    cache.prune()
+    return CheckResult(sorted(load_sink.sorted() + diagnostics, key=Diagnostic.sort_key),
+                       by_path, project, program)
+
+
+def _run_key(sources: dict[str, SourceFile], project: proj.Project) -> str:
+    parts = [f"{name}\0{src.path}\0{src.digest}" for name, src in sorted(sources.items())]
+    parts.append(project.config_source.text if project.config_source else "")
+    parts.append(repr(sorted(project.real_paths.items())))
+    return key(*parts)
+
+
+def _check_sources(sources: dict[str, SourceFile], project: proj.Project, cache: Cache):
+    from promptlang.checks import check_module
+    from promptlang.checks import check_program
+    from promptlang.resolve import Program
+
+    sinks = {name: Sink() for name in sources}
+    asts = {name: _parse(src, sinks[name], cache) for name, src in sources.items()}
+    root = str(project.root) if project.root else None
+    program = Program(sources, asts, project.real_paths, root, sinks)
+    program.declare_all()
+    deps = _transitive_imports(program)
+    leaks: dict[str, list] = {}
+    diagnostics: list[Diagnostic] = []
+    for name, scope in program.scopes.items():
+        module_key = key("check", name, *sorted(f"{d}\0{sources[d].digest}" for d in deps[name] | {name}))
+        result = cache.get("check", module_key)
+        if result is None:
+            facts = check_module(program, scope)
+            result = (sinks[name].sorted(), facts)
+            cache.put("check", module_key, result)
+        diagnostics.extend(result[0])
+        leaks.update(result[1])
+    global_sink = Sink()
+    check_program(program, global_sink, leaks)
+    diagnostics.extend(global_sink.sorted())
+    return sorted(diagnostics, key=Diagnostic.sort_key), program
+
+
+def _parse(source: SourceFile, sink: Sink, cache: Cache):
+    from promptlang.syntax.parser import parse
+
+    parse_key = key("ast", source.path, source.module, source.digest)
+    cached = cache.get("ast", parse_key)
+    if cached is not None:
+        ast, diagnostics = cached
+        sink.extend(diagnostics)
+        return ast
+    scratch = Sink()
+    ast = parse(source, scratch)
+    diagnostics = scratch.sorted()
+    sink.extend(diagnostics)
+    cache.put("ast", parse_key, (ast, diagnostics))
+    return ast
+
+
+def _transitive_imports(program) -> dict[str, set[str]]:
+    direct = {name: {target for target, _ in scope.imports} for name, scope in program.scopes.items()}
+    result: dict[str, set[str]] = {}
+    for name in direct:
+        seen: set[str] = set()
+        stack = list(direct[name])
+        while stack:
+            current = stack.pop()
+            if current not in seen:
+                seen.add(current)
+                stack.extend(direct.get(current, ()))
+        result[name] = seen
+    return result
+
