@@ -6,6 +6,8 @@ Nothing here prints; the CLI renders what `check` returns."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import attrs
 
 from promptlang import project as proj
@@ -120,3 +122,18 @@ def _transitive_imports(program) -> dict[str, set[str]]:
         result[name] = seen
     return result
 
+
+
+def check_texts(texts: dict[str, str]) -> CheckResult:
+    """Check in-memory modules (relative path -> text) as a project, without touching
+    disk: for tests, benchmarks and editors."""
+    files = {}
+    for path, text in texts.items():
+        name = proj.module_name_of(Path(path))
+        files[name] = SourceFile(path, text, name)
+    project = proj.Project(None, {}, files, {})
+    sources = dict(files)
+    for name, source in proj.stdlib_sources().items():
+        sources.setdefault(name, source)
+    diagnostics, program = _check_sources(sources, project, Cache(None))
+    return CheckResult(diagnostics, {s.path: s for s in sources.values()}, project, program)
