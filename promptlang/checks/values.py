@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 from promptlang import types as ty
@@ -46,6 +47,8 @@ def _check_prim(ctx: Ctx, expr, expected: ty.Prim, constraints: ty.Constraints) 
     name = expected.name
     if name == "string" and isinstance(expr, n.Str):
         _string_constraints(ctx, expr, constraints)
+    elif name == "string" and _is_file_call(expr):
+        check_file_call(ctx, expr)
     elif name == "int" and isinstance(expr, n.Int):
         _number_constraints(ctx, expr, constraints)
     elif name == "float" and isinstance(expr, (n.Int, n.Float)):
@@ -60,6 +63,29 @@ def _check_prim(ctx: Ctx, expr, expected: ty.Prim, constraints: ty.Constraints) 
         _mismatch(ctx, expr, expected, help=f'strings are quoted: `"{expr.name}"`')
     else:
         _mismatch(ctx, expr, expected)
+
+
+def _is_file_call(expr) -> bool:
+    return isinstance(expr, n.Call) and isinstance(expr.func, n.Ident) and expr.func.name == "file"
+
+
+def check_file_call(ctx: Ctx, call: n.Call) -> None:
+    """`file("path")`: the text of a file inside the project, relative to its root."""
+    from promptlang.checks.models import check_builtin_call
+
+    if not check_builtin_call(ctx, call):
+        return
+    arg = call.args[0].value
+    root = ctx.program.root
+    if root is None:
+        return  # a single file checked alone: nothing to resolve against
+    target = os.path.realpath(os.path.join(root, arg.value))
+    if not (target + os.sep).startswith(root + os.sep):
+        ctx.sink.report("E0207", arg.span, f"`file(\"{arg.value}\")` points outside the project root",
+                        label="outside the project", help="name a file inside the project folder")
+    elif not os.path.isfile(target):
+        ctx.sink.report("E0315", arg.span, f"no file `{arg.value}` in the project",
+                        label="not found", help="paths are relative to the folder that holds `pops.toml`")
 
 
 def _string_constraints(ctx: Ctx, expr: n.Str, c: ty.Constraints) -> None:
