@@ -54,7 +54,7 @@ def test_check_errors_exit_1_with_the_diagnostic(runner, tmp_path):
     """A program with an error exits 1 and prints `file:line:col: error[CODE]`."""
     result = runner.invoke(cli, ["check", str(_project(tmp_path, BAD)), "--format", "concise"])
     assert result.exit_code == 1
-    assert "main.pops:4:15: error[E0204]" in result.stdout
+    assert "main.pops:4:16: error[E0204]" in result.stdout
 
 
 def test_check_formats(runner, tmp_path):
@@ -84,7 +84,7 @@ def test_single_file_check(runner, tmp_path):
     path.write_text(BAD)
     result = runner.invoke(cli, ["check", str(path), "--format", "concise"])
     assert result.exit_code == 1
-    assert "one.pops:4:15: error[E0204]" in result.stdout
+    assert "one.pops:4:16: error[E0204]" in result.stdout
 
 
 def test_explain(runner):
