@@ -18,12 +18,12 @@ from promptlang.annotations import constraints_of
 KIND_OF = {
     n.Enum: "enum", n.Record: "record", n.Alias: "alias", n.Model: "model",
     n.Template: "template", n.Prompt: "prompt", n.Intent: "intent", n.Policy: "policy",
-    n.Environment: "environment",
+    n.Environment: "environment", n.Broken: "broken",
 }
 TYPE_KINDS = frozenset({"enum", "record", "alias"})
 ARTICLE = {"enum": "an enum", "record": "a record", "alias": "a type alias", "model": "a model",
            "template": "a template", "prompt": "a prompt", "intent": "an intent",
-           "policy": "a policy", "environment": "an environment"}
+           "policy": "a policy", "environment": "an environment", "broken": "a declaration"}
 
 
 @attrs.define(eq=False)
@@ -187,6 +187,8 @@ class Program:
                 self._unknown(self.scopes[target], parts[-1].value, parts[-1].span, kinds, what,
                               sink, where=f" in module `{target}`")
                 return None
+        if sym.kind == "broken":
+            return None  # its syntax error was reported; uses of it are not new mistakes
         if sym.kind not in kinds:
             sink.report("E0208", span, f"`{sym.name}` is {ARTICLE[sym.kind]}, not {what}",
                         label=f"expected {what}",

@@ -446,9 +446,19 @@ class Environment:
     entries: tuple[Entry, ...]
 
 
+@node
+class Broken:
+    """A declaration that did not parse: its name is kept so that uses of it elsewhere
+    are not reported again (the syntax error is the one root cause)."""
+
+    span: Span
+    keyword: str
+    name: Name
+
+
 Decl = t.Union[
     Import, FromImport, Enum, Record, Alias, Model, Template, Prompt, Intent, Test,
-    IntentTests, Policy, ApplyPolicy, Environment,
+    IntentTests, Policy, ApplyPolicy, Environment, Broken,
 ]
 
 

@@ -114,6 +114,9 @@ def _parse_in_chunks(parser: _Parser, source: SourceFile, sink: Sink) -> list:
             decls.extend(parser.run(chunk, source.path, start))
         except UnexpectedInput as error:
             _report(error, parser, source, chunk, start, sink)
+            broken = _broken_declaration(source, chunk, start)
+            if broken is not None:
+                decls.append(broken)
         collected.extend((tok, start) for tok in parser.comments)
     parser.comments[:] = collected
     return decls
@@ -132,6 +135,18 @@ def _report(error, parser: _Parser, source: SourceFile, chunk: str, base: int, s
             describe_unexpected_token(source, base, error, stack, sink)
     else:
         describe_unexpected_token(source, base, error, stack, sink)
+
+
+_NAMED_HEADER = re.compile(
+    r"(enum|type|model|template|prompt|intent|policy|environment)\s+([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _broken_declaration(source: SourceFile, chunk: str, base: int) -> n.Broken | None:
+    match = _NAMED_HEADER.match(chunk)
+    if match is None:
+        return None
+    name = n.Name(source.span(base + match.start(2), base + match.end(2)), match.group(2))
+    return n.Broken(source.span(base, base + len(chunk.rstrip())), match.group(1), name)
 
 
 def declaration_chunks(text: str) -> list[tuple[int, int]]:
