@@ -91,21 +91,32 @@ def _check_sources(sources: dict[str, SourceFile], project: proj.Project, cache:
     return sorted(diagnostics, key=Diagnostic.sort_key), program
 
 
+_PARSED: dict[str, tuple] = {}  # in-process: ASTs are frozen, so sharing them is safe
+
+
 def _parse(source: SourceFile, sink: Sink, cache: Cache):
     from promptlang.syntax.parser import parse
 
     parse_key = key("ast", source.path, source.module, source.digest)
-    cached = cache.get("ast", parse_key)
+    cached = cache.get("ast", parse_key) if cache.folder else _PARSED.get(parse_key)
     if cached is not None:
         ast, diagnostics = cached
         sink.extend(diagnostics)
+        _remember(parse_key, cached)
         return ast
     scratch = Sink()
     ast = parse(source, scratch)
     diagnostics = scratch.sorted()
     sink.extend(diagnostics)
     cache.put("ast", parse_key, (ast, diagnostics))
+    _remember(parse_key, (ast, diagnostics))
     return ast
+
+
+def _remember(parse_key: str, value: tuple) -> None:
+    if len(_PARSED) > 4096:
+        _PARSED.clear()
+    _PARSED[parse_key] = value
 
 
 def _transitive_imports(program) -> dict[str, set[str]]:
