@@ -163,7 +163,7 @@ class Program:
     def lookup(self, scope: Scope, parts: tuple[n.Name, ...], kinds, what: str,
                sink: Sink | None = None) -> Symbol | None:
         """The declaration a (qualified) name refers to, or None after a diagnostic."""
-        sink = sink or scope.sink
+        sink = sink if sink is not None else scope.sink
         span = parts[0].span.cover(parts[-1].span)
         if len(parts) == 1:
             sym = scope.own.get(parts[0].value)
@@ -233,8 +233,7 @@ class Program:
                 sink.report("E0302", ref.args[0].span, "map keys must be `string`",
                             label=f"found `{key.show()}`", help="write `map<string, ...>`")
             return ty.MapT(self.resolve_type(scope, ref.args[1], sink)[0]), ty.NO_CONSTRAINTS
-        sym = self.lookup(scope, parts, TYPE_KINDS | {"model", "prompt", "template", "intent",
-                                                      "policy", "environment"}, "a type", sink)
+        sym = self.lookup(scope, parts, TYPE_KINDS, "a type", sink)
         if sym is None:
             return ty.ANY, ty.NO_CONSTRAINTS
         self._arity(ref, 0, sink)

@@ -51,3 +51,6 @@ class Sink:
 
     def __len__(self) -> int:
         return len(self._items)
+
+    def __bool__(self) -> bool:
+        return True  # an empty sink is still a sink: `sink or default` must not drop it
