@@ -4,10 +4,24 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import operator
 
 import attrs
 
 
+def fast_pickle(cls):
+    """Pickle instances of a frozen attrs class as `cls(*fields)`: one C-level getter
+    call instead of attrs' per-instance state dictionary."""
+    names = tuple(a.name for a in attrs.fields(cls))
+    getter = operator.attrgetter(*names)
+    if len(names) == 1:
+        cls.__reduce__ = lambda self: (cls, (getter(self),))
+    else:
+        cls.__reduce__ = lambda self: (cls, getter(self))
+    return cls
+
+
+@fast_pickle
 @attrs.frozen(slots=True)
 class Span:
     """A half-open range of character offsets in one file (`file` is its display path)."""

@@ -51,6 +51,8 @@ class TemplateSignature:
 
 def check_template(ctx: Ctx, body: n.Str, variables: dict[str, Binding]) -> list[Leak]:
     """Report every error in the body once; return the `@pii`/`@secret` values it renders."""
+    if "{" not in body.value:
+        return []  # plain text: nothing for Jinja to find, and most system messages are
     parsed = parse_body(ctx, body)
     if parsed is None:
         return []

@@ -7,8 +7,13 @@ import typing as t
 import attrs
 
 from promptlang.source import Span
+from promptlang.source import fast_pickle
 
-node = attrs.frozen(slots=True, cache_hash=False)
+
+def node(cls):
+    """A frozen, slotted attrs class that pickles as its constructor call (the parse
+    cache stores ASTs; attrs' generic slot pickling was most of a cold check's cost)."""
+    return fast_pickle(attrs.frozen(slots=True)(cls))
 
 
 # ---- names and types ---------------------------------------------------------
