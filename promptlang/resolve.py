@@ -224,7 +224,8 @@ class Program:
         if len(parts) == 1 and name == "list":
             if not self._arity(ref, 1, sink):
                 return ty.ANY, ty.NO_CONSTRAINTS
-            return ty.ListT(self.resolve_type(scope, ref.args[0], sink)[0]), ty.NO_CONSTRAINTS
+            elem, elem_constraints = self.resolve_type(scope, ref.args[0], sink)
+            return ty.ListT(elem), _sensitivity(elem_constraints)
         if len(parts) == 1 and name == "map":
             if not self._arity(ref, 2, sink):
                 return ty.ANY, ty.NO_CONSTRAINTS
@@ -232,7 +233,8 @@ class Program:
             if key not in (ty.STRING, ty.ANY):
                 sink.report("E0302", ref.args[0].span, "map keys must be `string`",
                             label=f"found `{key.show()}`", help="write `map<string, ...>`")
-            return ty.MapT(self.resolve_type(scope, ref.args[1], sink)[0]), ty.NO_CONSTRAINTS
+            value, value_constraints = self.resolve_type(scope, ref.args[1], sink)
+            return ty.MapT(value), _sensitivity(value_constraints)
         sym = self.lookup(scope, parts, TYPE_KINDS, "a type", sink)
         if sym is None:
             return ty.ANY, ty.NO_CONSTRAINTS
@@ -287,6 +289,14 @@ class Program:
                 continue
             result[field.name.value] = FieldInfo(field.name.value, base, constraints, field)
         return result
+
+
+def _sensitivity(constraints: ty.Constraints) -> ty.Constraints:
+    """A list or map of `@pii` (or `@secret`) values is itself `@pii`; the element's
+    other constraints (length, pattern, range) say nothing about the collection."""
+    if not (constraints.pii or constraints.secret):
+        return ty.NO_CONSTRAINTS
+    return ty.Constraints(pii=constraints.pii, secret=constraints.secret)
 
 
 def _bare(what: str) -> str:
