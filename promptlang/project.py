@@ -79,7 +79,7 @@ def load(path: str | None, sink: Sink) -> Project:
     files: dict[str, SourceFile] = {}
     real: dict[str, str] = {}
     out = Path(str(config.get("build", {}).get("out", "build")))
-    for rel in sorted(_discover(root, out)):
+    for rel in sorted(_discover(root, out, real)):
         name = module_name_of(rel)
         display = rel.as_posix()
         files[name] = _read(root / rel, display, name, sink)
@@ -87,13 +87,22 @@ def load(path: str | None, sink: Sink) -> Project:
     return Project(root, config, files, real, config_source)
 
 
-def _discover(root: Path, out: Path):
+def _discover(root: Path, out: Path, real: dict[str, str]):
+    """`.pops` files under the root. Folders that are links to somewhere outside the
+    root are not entered; their module prefix is recorded in `real` so an import
+    of a module in them is reported as leaving the project."""
     skip_out = (root / out).resolve() if not out.is_absolute() else out
+    inside = os.path.realpath(root) + os.sep
     for folder, dirs, names in os.walk(root):
         here = Path(folder)
+        for d in dirs:
+            target = os.path.realpath(here / d)
+            if (here / d).is_symlink() and not (target + os.sep).startswith(inside):
+                real[".".join((here / d).relative_to(root).parts)] = target
         dirs[:] = sorted(
             d for d in dirs
             if d not in _SKIP_DIRS and not d.startswith(".") and (here / d).resolve() != skip_out
+            and not (here / d).is_symlink()
         )
         for name in names:
             if name.endswith(".pops"):
@@ -142,9 +151,11 @@ def parse_config(source: SourceFile, sink: Sink) -> dict:
         data = tomllib.loads(source.text)
     except tomllib.TOMLDecodeError as error:
         offset = _toml_offset(source, str(error))
-        message = _TOML_POS.sub("", str(error)).strip().rstrip("(").strip().rstrip(".")
-        sink.report("E0601", source.span(offset, offset + 1), f"invalid TOML: {message.lower()}",
-                    label="here")
+        message = re.sub(r"\s*\(at line \d+, column \d+\)|\s*at end of document", "", str(error))
+        message = message.strip().rstrip(".")
+        help = 'strings are quoted: `name = "acme-support"`' if "invalid value" in message.lower() else None
+        sink.report("E0601", source.span(offset, offset + 1), f"invalid TOML: {message[:1].lower() + message[1:]}",
+                    label="here", help=help)
         return {}
     _check_config(data, source, sink)
     return data
@@ -159,10 +170,18 @@ def _toml_offset(source: SourceFile, message: str) -> int:
     return min(starts[min(line, len(starts)) - 1] + col - 1, len(source.text))
 
 
-def _key_span(source: SourceFile, key: str):
-    match = re.search(rf"(?m)^\s*\[?\s*({re.escape(key)})\b", source.text)
+def _key_span(source: SourceFile, key: str, section: str | None = None):
+    """Where `key` is written (inside `[section]` when given); the file start if not found."""
+    text, base = source.text, 0
+    if section is not None:
+        header = re.search(rf"(?m)^\s*\[\s*{re.escape(section)}\s*\]", text)
+        if header:
+            base = header.end()
+            following = re.search(r"(?m)^\s*\[", text[base:])
+            text = text[base : base + following.start()] if following else text[base:]
+    match = re.search(rf"(?m)^\s*\[?\s*({re.escape(key)})\b", text)
     if match:
-        return source.span(match.start(1), match.end(1))
+        return source.span(base + match.start(1), base + match.end(1))
     return source.span(0, 0)
 
 
@@ -177,15 +196,21 @@ def _check_config(data: dict, source: SourceFile, sink: Sink) -> None:
             continue
         for key, item in value.items():
             if key not in _SECTIONS[section]:
-                sink.report("E0601", _key_span(source, key), f"unknown key `{key}` in `[{section}]`",
-                            help=did_you_mean(key, _SECTIONS[section]))
+                sink.report("E0601", _key_span(source, key, section), f"unknown key `{key}` in `[{section}]`",
+                            label="not a key of this section",
+                            help=did_you_mean(key, _SECTIONS[section])
+                            or "its keys are " + ", ".join(f"`{k}`" for k in sorted(_SECTIONS[section])))
             elif key == "targets":
                 _check_targets(item, source, sink)
             elif not isinstance(item, str):
-                sink.report("E0601", _key_span(source, key), f"`{key}` must be a string")
+                sink.report("E0601", _key_span(source, key, section), f"`{key}` must be a string",
+                            label="not a string", help=f'write `{key} = "..."`')
     if "project" not in data:
         sink.report("E0601", source.span(0, 0), "`pops.toml` has no `[project]` section",
-                    help='add `[project]` with `name = "..."`')
+                    label="expected `[project]`", help='add `[project]` with `name = "..."`')
+    elif isinstance(data["project"], dict) and "name" not in data["project"]:
+        sink.report("E0601", _key_span(source, "project"), "`[project]` has no `name`",
+                    label="the project needs a name", help='add `name = "my-prompts"` under `[project]`')
     out = data.get("build", {}).get("out", "build") if isinstance(data.get("build"), dict) else "build"
     if isinstance(out, str) and (os.path.isabs(out) or ".." in Path(out).parts):
         sink.report("E0601", _key_span(source, "out"), "`out` must be a folder inside the project",

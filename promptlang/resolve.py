@@ -67,6 +67,7 @@ class Scope:
     module_aliases: dict[str, str] = attrs.Factory(dict)
     imports: list[tuple[str, Span]] = attrs.Factory(list)
     used: set[str] = attrs.Factory(set)
+    failed: set[str] = attrs.Factory(set)
 
     def visible(self, kinds) -> list[str]:
         names = [s.name for s in self.own.values() if s.kind in kinds]
@@ -114,16 +115,25 @@ class Program:
         for decl in scope.ast.decls:
             if isinstance(decl, n.Import):
                 target = self._import_target(scope, decl.path)
+                key = decl.alias.value if decl.alias else decl.path.text
                 if target:
-                    key = decl.alias.value if decl.alias else decl.path.text
                     scope.module_aliases[key] = target
+                else:
+                    scope.failed.add(key)
             elif isinstance(decl, n.FromImport):
                 target = self._import_target(scope, decl.path)
                 if target:
                     self._bind_names(scope, decl, self.scopes[target])
+                else:
+                    scope.failed.update(name.value for name in decl.names)
 
     def _import_target(self, scope: Scope, path: n.Dotted) -> str | None:
         name = path.text
+        if name not in self.scopes and self._outside_root(name):
+            scope.sink.report("E0207", path.span, f"module `{name}` would be outside the project root",
+                              label=f"under {self._outside_root(name)}",
+                              help="imports may only name files inside the project; copy the module in")
+            return None
         if name not in self.scopes:
             scope.sink.report("E0201", path.span, f"no module named `{name}`",
                               label="not found", help=did_you_mean(name, self.scopes)
@@ -143,10 +153,20 @@ class Program:
         scope.imports.append((name, path.span))
         return name
 
+    def _outside_root(self, name: str) -> str | None:
+        """The real folder outside the root that a linked module prefix of `name` points to."""
+        parts = name.split(".")
+        for size in range(len(parts) - 1, 0, -1):
+            real = self.real_paths.get(".".join(parts[:size]))
+            if real and self.root and not (real + os.sep).startswith(self.root + os.sep):
+                return real
+        return None
+
     def _bind_names(self, scope: Scope, decl: n.FromImport, target: Scope) -> None:
         for name in decl.names:
             sym = target.own.get(name.value)
             if sym is None:
+                scope.failed.add(name.value)
                 scope.sink.report("E0206", name.span,
                                   f"module `{target.module}` has no declaration `{name.value}`",
                                   label="not declared there",
@@ -171,12 +191,15 @@ class Program:
                 sym = scope.imported[parts[0].value]
                 scope.used.add(parts[0].value)
             if sym is None:
-                self._unknown(scope, parts[0].value, span, kinds, what, sink)
+                if parts[0].value not in scope.failed:  # its import was reported already
+                    self._unknown(scope, parts[0].value, span, kinds, what, sink)
                 return None
         else:
             target = self.module_of(scope, parts[:-1])
             if target is None:
                 prefix = ".".join(p.value for p in parts[:-1])
+                if prefix in scope.failed:
+                    return None  # its import was reported already
                 sink.report("E0203", parts[0].span.cover(parts[-2].span),
                             f"unknown module `{prefix}`", label="not imported",
                             help=did_you_mean(prefix, scope.module_aliases)

@@ -6,6 +6,7 @@ from lark import Token
 
 from promptlang.diagnostics.model import Label
 from promptlang.diagnostics.sink import Sink
+from promptlang.diagnostics.suggest import did_you_mean
 from promptlang.source import SourceFile
 from promptlang.syntax.postlex import OPENERS
 
@@ -77,6 +78,11 @@ def expected_phrase(expected: set[str], literal_of) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
 
 
+DECL_WORDS = ("import", "from", "enum", "type", "model", "template", "prompt", "intent",
+              "test", "policy", "apply", "environment")
+_VALUE_TOKENS = {"STRING", "TRIPLE_STRING", "INT", "FLOAT", "DURATION", "PERCENT", "REGEX"}
+
+
 def describe_unexpected_token(source: SourceFile, base: int, error, stack, sink: Sink) -> None:
     token = getattr(error, "token", None)
     expected = set(getattr(error, "expected", None) or getattr(error, "accepts", None) or ())
@@ -88,41 +94,71 @@ def describe_unexpected_token(source: SourceFile, base: int, error, stack, sink:
     start = token.start_pos + base
     end = max(token.end_pos + base, start + 1)
     if token.type in _CLOSER_TEXT and stack and OPENERS[stack[-1].type] != token.type:
-        opener = stack[-1]
-        closer = _CLOSER_TEXT[OPENERS[opener.type]]
-        sink.report(
-            "E0105", source.span(start, end), f"mismatched closing `{token}`",
-            label=f"expected `{closer}` here",
-            secondary=(Label(source.span(opener.start_pos + base, opener.end_pos + base),
-                             f"to close this `{opener}`"),),
-        )
+        _report_mismatch(source, base, token, stack[-1], sink, start, end)
         return
-    literal_of = _literal_lookup()
-    message = f"expected {expected_phrase(expected, literal_of)}, found {_found(token)}"
-    help_text = _hint(token, expected)
-    secondary = ()
-    if stack and "RBRACE" in expected and stack[-1].type == "LBRACE":
-        opener = stack[-1]
-        secondary = (Label(source.span(opener.start_pos + base, opener.end_pos + base),
-                           "in the block opened here"),)
     if token.type == "_NL":
-        start = end = token.start_pos + base
-        if start < len(source.text) and source.text[start] == "\r":
-            end = start + 1
-        end = max(end, start)
+        end = start + (2 if source.text.startswith("\r\n", start) else 1)
+    before = source.text[:start].rstrip(" \t")
+    message, help_text = _explain(token, expected, stack, before)
+    secondary = ()
+    if stack:
+        opener = stack[-1]
+        text = "in the block opened here" if opener.type == "LBRACE" else f"this `{opener}` is still open"
+        secondary = (Label(source.span(opener.start_pos + base, opener.end_pos + base), text),)
     sink.report("E0101", source.span(start, end), message, label="unexpected here",
                 help=help_text, secondary=secondary)
 
 
-def _hint(token: Token, expected: set[str]) -> str | None:
-    if token.type == "_NL" and "LBRACE" in expected:
-        return "put the opening `{` on the same line as the declaration"
+def _report_mismatch(source, base, token, opener, sink, start, end) -> None:
+    closer = _CLOSER_TEXT[OPENERS[opener.type]]
+    sink.report(
+        "E0105", source.span(start, end), f"mismatched closing `{token}`",
+        label=f"expected `{closer}` here",
+        secondary=(Label(source.span(opener.start_pos + base, opener.end_pos + base),
+                         f"to close this `{opener}`"),),
+    )
+
+
+def _explain(token: Token, expected: set[str], stack, before: str) -> tuple[str, str | None]:
+    """The message and help for an unexpected token, from what the parser would take
+    and the text just before it."""
+    found = _found(token)
+    closer = _innermost_closer(stack, expected)
+    if not stack and token.type == "NAME" and expected & {"TYPE", "PROMPT", "MODEL"}:
+        return (f"expected a declaration, found {found}",
+                did_you_mean(str(token), DECL_WORDS)
+                or "declarations start with " + ", ".join(f"`{w}`" for w in DECL_WORDS))
+    if before.endswith(":") and token.type in _VALUE_TOKENS and "EQUAL" not in expected:
+        return (f"expected a type, found {found}",
+                "settings are written `key = value`; `name: Type` declares a field")
+    if token.type == "COLON" and "EQUAL" in expected and "LBRACE" in expected:
+        return ("expected `=` or `{`, found `:`",
+                "an alias is written `type Name = string`, a record `type Name { field: Type }`")
     if token.type == "COLON" and "EQUAL" in expected:
-        return "settings are written `key = value`; `key: Type` declares a field"
+        return ("expected `=`, found `:`",
+                "settings are written `key = value`; `key: Type` declares a field")
     if token.type == "EQUAL" and "COLON" in expected:
-        return "fields and object entries are written `name: value`"
-    if token.type == "NAME" and ("COMMA" in expected or "_NL" in expected):
-        return "separate entries with a comma or a line break"
+        return ("expected `:`, found `=`", "fields and object entries are written `name: value`")
+    if closer is not None and closer[0] == "}" and token.type in ("NAME", "STRING") and (
+            {"COMMA", "_NL"} & expected):
+        return (f"expected a line break or `,` before the next entry, found {found}",
+                "separate entries with a comma or a line break")
+    if closer is not None:
+        return f"expected `,` or `{closer[0]}`, found {found}", None
+    if token.type == "_NL" and "LBRACE" in expected and not expected & {"INT", "NAME", "LSQB"}:
+        return (f"expected `{{`, found {found}",
+                "put the opening `{` on the same line as the declaration")
+    literal_of = _literal_lookup()
+    return f"expected {expected_phrase(expected, literal_of)}, found {found}", None
+
+
+def _innermost_closer(stack, expected: set[str]) -> tuple[str, str] | None:
+    """`(closer, name)` when the innermost open bracket could be closed here."""
+    if not stack:
+        return None
+    closer_type = OPENERS[stack[-1].type]
+    if closer_type in expected:
+        return _CLOSER_TEXT[closer_type], closer_type
     return None
 
 
@@ -166,11 +202,17 @@ def report_lexer_error(source: SourceFile, chunk: str, base: int, error, sink: S
                     label="this comment is never closed", help="close it with `*/`")
         return
     char = rest[:1] or " "
+    if char == "\ufffd":
+        return  # the undecodable byte was reported as E0106
     help_text = None
+    line_start = chunk.rfind("\n", 0, pos) + 1
+    line = chunk[line_start:pos].lstrip()
     if char == "'":
         help_text = 'strings are written in double quotes: `"text"`'
     elif char == "#":
         help_text = "comments start with `//`"
+    elif char == "/" and line.startswith(("import ", "from ")):
+        help_text = "module names are written with dots: `import support.tickets`"
     elif char == "/":
         help_text = "a regular expression is written `/pattern/flags` and cannot be empty"
     sink.report("E0102", source.span(start, start + len(char)), f"unexpected character `{char}`",
