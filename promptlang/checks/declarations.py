@@ -41,8 +41,9 @@ def _check_recursion(ctx: Ctx, qname: str, decl: n.Record) -> None:
         return  # reported once, on the first record of the cycle
     names = [decl.name.value] + [f.type.name for f in path]
     first = path[0]
-    notes = ("a record that holds itself directly could never be written down",)
-    secondary = tuple(Label(f.decl.type.span, f"`{f.type.name}` holds it again here") for f in path[1:])
+    notes = ("a record that holds itself, directly or through other records, could never be written down",)
+    secondary = tuple(Label(field.decl.type.span, f"`{owner}` holds `{field.type.name}` here")
+                      for owner, field in zip(names[1:], path[1:]))
     ctx.sink.report("E0304", first.decl.type.span,
                     f"record `{decl.name.value}` contains itself: " + " -> ".join(f"`{x}`" for x in names),
                     label="this field makes the cycle", secondary=secondary, notes=notes,
