@@ -12,6 +12,7 @@ from promptlang.checks import environments
 from promptlang.checks import intents
 from promptlang.checks import tests as test_checks
 from promptlang.checks.context import Ctx
+from promptlang.diagnostics.model import Diagnostic
 from promptlang.diagnostics.sink import Sink
 from promptlang.resolve import Program
 from promptlang.source import SourceFile
@@ -56,7 +57,7 @@ def build(modules: dict[str, str]) -> tuple[Program, dict[str, Sink]]:
     return program, sinks
 
 
-def run(main: str, **others: str) -> list[tuple[str, tuple[int, int], str]]:
+def check(main: str, **others: str) -> tuple[SourceFile, list[Diagnostic]]:
     """Check every intent, test and environment of `main` (after `IMPORTS`, so its own
     lines start at 2) and the collisions of the whole program; `main`'s diagnostics."""
     modules = {"main": IMPORTS + textwrap.dedent(main).lstrip("\n"), "lib": LIB, **others}
@@ -67,11 +68,22 @@ def run(main: str, **others: str) -> list[tuple[str, tuple[int, int], str]]:
         if type(decl) in CHECKS:
             CHECKS[type(decl)](ctx, decl)
     intents.check_intent_collisions(program, sinks)
-    return [(d.code, scope.source.line_col(d.span.start), d.message) for d in sinks["main"].sorted()]
+    return scope.source, sinks["main"].sorted()
+
+
+def run(main: str, **others: str) -> list[tuple[str, tuple[int, int], str]]:
+    """Code, line and column, and message of each diagnostic of `main`."""
+    source, found = check(main, **others)
+    return [(d.code, source.line_col(d.span.start), d.message) for d in found]
 
 
 def codes(main: str, **others: str) -> list[str]:
     return [code for code, _, _ in run(main, **others)]
+
+
+def helps(main: str, **others: str) -> list[tuple[str, str, str | None]]:
+    """Code, message and help of each diagnostic of `main`: the fix it offers."""
+    return [(d.code, d.message, d.help) for d in check(main, **others)[1]]
 
 
 # ---- intents ---------------------------------------------------------------------------
@@ -199,6 +211,44 @@ def test_route_missing_a_required_parameter():
         }
         """)
     assert found == [("E0403", (5, 11), "route to `refund_reply` does not give `order_id`")]
+
+
+def test_route_missing_parameters_are_all_named():
+    found = helps("""
+        intent refund_request {
+          examples = ["refund {order_id}", "money back", "a refund please"]
+          slots { order_id: string }
+          route = refund_reply()
+        }
+        """)
+    assert found == [("E0403", "route to `refund_reply` does not give `order_id` and `message`",
+                      "add `order_id = order_id` to the route")]
+
+
+def test_misspelt_route_parameter_is_one_error_not_also_a_missing_one():
+    """`order` for `order_id`: the unknown parameter suggests `order_id`, and `order_id`
+    is not reported as left out as well."""
+    found = helps("""
+        intent refund_request {
+          examples = ["refund {order_id}", "money back", "a refund please"]
+          slots { order_id: string }
+          route = refund_reply(order = order_id, message = input)
+        }
+        """)
+    assert found == [("E0403", "prompt `refund_reply` has no parameter `order`",
+                      "did you mean `order_id`?")]
+
+
+def test_unknown_route_parameter_without_a_suggestion_lists_all_parameters():
+    found = helps("""
+        intent refund_request {
+          examples = ["refund {order_id}", "money back", "a refund please"]
+          slots { order_id: string }
+          route = refund_reply(order_id = order_id, message = input, zzz = 1)
+        }
+        """)
+    assert found == [("E0403", "prompt `refund_reply` has no parameter `zzz`",
+                      "its parameters are `order_id`, `message`, `amount` and `category`")]
 
 
 def test_route_arguments_are_named_known_and_typed():
@@ -349,6 +399,47 @@ def test_given_checks_parameter_names_and_values():
     ]
 
 
+def test_misspelt_given_parameter_is_one_error_not_also_a_missing_one():
+    """`tickt` suggests `ticket`, so `ticket` is not also missing; a name close to
+    nothing still leaves the required parameter missing."""
+    assert helps("""
+        test "t" for answer_ticket {
+          given { tickt = { id: "T-1", body: "x" } }
+          expect latency < 2s
+        }
+        test "u" for answer_ticket {
+          given { zzz = 1 }
+          expect latency < 2s
+        }
+        """) == [
+        ("E0204", "prompt `answer_ticket` has no parameter `tickt`", "did you mean `ticket`?"),
+        ("E0406", "test does not give `ticket` to `answer_ticket`", "add `ticket = ...` to `given`"),
+        ("E0204", "prompt `answer_ticket` has no parameter `zzz`",
+         "its parameters are `ticket` and `tone`"),
+    ]
+
+
+def test_misspelt_object_field_is_one_error_not_also_a_missing_one():
+    """`bdy` in an object of `Ticket` suggests `body`, and `body` is not also reported
+    missing; with no suggestion, the help lists all fields and the field is missing."""
+    assert helps("""
+        test "t" for answer_ticket {
+          given { ticket = { id: "T-1", bdy: "x" } }
+          expect latency < 2s
+        }
+        test "u" for answer_ticket {
+          given { ticket = { id: "T-1", zzz: "x" } }
+          expect latency < 2s
+        }
+        """) == [
+        ("E0204", "record `Ticket` has no field `bdy`", "did you mean `body`?"),
+        ("E0306", "missing field `body` of `Ticket`",
+         "give every field that has no default and is not optional"),
+        ("E0204", "record `Ticket` has no field `zzz`",
+         "its fields are `id`, `body` and `priority`"),
+    ]
+
+
 def test_given_values_are_checked_against_records_and_enums():
     found = run("""
         test "t" for answer_ticket {
@@ -374,7 +465,7 @@ def test_missing_required_parameters():
         """)
     assert found == [
         ("E0406", (3, 3), "test does not give `order_id` to `refund_reply`"),
-        ("E0406", (6, 6), "test does not give `order_id` or `message` to `refund_reply`"),
+        ("E0406", (6, 6), "test does not give `order_id` and `message` to `refund_reply`"),
     ]
 
 
@@ -437,17 +528,45 @@ def test_free_text_output_has_no_fields():
 
 
 def test_compared_values_are_checked_against_the_field_type():
+    """A value of the wrong type compared with the output is a bad comparison (E0317),
+    whichever operator compares it; constraints and members are checked as for any value."""
     assert expectations(
         "output.category == urgent",
         'output.answer == "this answer is far too long to fit"',
         "output.confidence == 2",
         'output.escalate != "yes"',
+        'output.confidence > "high"',
+        "output.tags contains 1",
+        'output.category in [billing, "returns"]',
+        "output.tags == [1]",
     ) == [
         ("E0209", (4, 29), "enum `Category` has no member `urgent`"),
         ("E0308", (5, 27), "string is 34 characters long, longer than `@max_len(20)`"),
         ("E0308", (6, 31), "2 is outside `@range(0, 1)`"),
-        ("E0301", (7, 29), "expected `bool`, found a string"),
+        ("E0317", (7, 29), "expected `bool`, found a string"),
+        ("E0317", (8, 30), "expected `float`, found a string"),
+        ("E0317", (9, 31), "expected `string`, found a whole number"),
+        ("E0317", (10, 39), "expected `Category`, found a string"),
+        ("E0317", (11, 26), "expected `string`, found a whole number"),
     ]
+
+
+def test_free_text_output_compared_with_equals_warns():
+    """`output == "..."` on a prompt returning free text passes only on the exact text:
+    W0320 on the operator. `contains`, `!=` and structured outputs do not warn."""
+    found = run("""
+        test "t" for refund_reply {
+          given { order_id = "1", message = "m" }
+          expect output == "Your refund is on its way."
+          expect output contains "refund"
+          expect output != "error"
+        }
+        test "u" for answer_ticket {
+          given { ticket = { id: "T-1", body: "x" } }
+          expect output.answer == "ok"
+        }
+        """)
+    assert found == [("W0320", (4, 17), "comparing free-text output with `==` is brittle")]
 
 
 def test_operators_need_operands_they_apply_to():
@@ -493,9 +612,9 @@ def test_rubric_takes_criteria_text():
 def test_budgets_are_upper_bounds_of_the_right_kind():
     assert expectations("latency > 2s", "tokens < 1.5", "cost < 0", "latency < 2") == [
         ("E0407", (4, 18), "`latency` can only be bounded with `<` or `<=`"),
-        ("E0301", (5, 19), "`tokens` is measured as a whole number, found a number"),
+        ("E0317", (5, 19), "`tokens` is measured as a whole number, found a number"),
         ("E0307", (6, 17), "`cost` must be bounded by more than zero"),
-        ("E0301", (7, 20), "`latency` is measured as a duration, found a whole number"),
+        ("E0317", (7, 20), "`latency` is measured as a duration, found a whole number"),
     ]
 
 
@@ -511,6 +630,44 @@ def test_anything_else_is_not_an_expectation():
         ("E0407", (6, 10), "not an assertion a test can check"),
         ("E0407", (7, 10), "not an assertion a test can check"),
     ]
+
+
+def test_a_subject_written_alone_gets_an_assertion_that_fits_its_type():
+    """`expect x` with no comparison: the help shows an assertion `x` can take, never
+    `== true` on text or `==` on a budget."""
+    found = helps(f"""
+        test "t" for answer_ticket {{
+          {GIVEN}
+          expect output.escalate
+          expect output.answer
+          expect output.confidence
+          expect output.category
+          expect output.tags
+          expect output
+          expect latency
+          expect tokens
+          expect cost
+          expect output.answr
+        }}
+        test "u" for refund_reply {{
+          given {{ order_id = "1", message = "m" }}
+          expect output
+        }}
+        """)
+    assert [help for _, _, help in found] == [
+        "for example `expect output.escalate == true`",
+        'for example `expect output.answer contains "..."` or `expect output.answer == "..."`',
+        "for example `expect output.confidence >= 0.8`",
+        "for example `expect output.category == billing`",
+        'for example `expect output.tags contains "..."`',
+        'for example `expect output.answer contains "..."`',
+        "a budget is an upper bound: `expect latency < 2s`",
+        "a budget is an upper bound: `expect tokens < 500`",
+        "a budget is an upper bound: `expect cost < 0.01`",
+        test_checks.EXPECT_FORMS,
+        'for example `expect output contains "..."` or `expect output similar_to "..." >= 0.8`',
+    ]
+    assert {code for code, _, _ in found} == {"E0407"}
 
 
 # ---- test intents --------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from promptlang.checks.values import describe
 from promptlang.checks.values import dotted_parts
 from promptlang.diagnostics.model import Label
 from promptlang.diagnostics.suggest import did_you_mean
-from promptlang.diagnostics.suggest import one_of
+from promptlang.diagnostics.suggest import all_of
 from promptlang.syntax import nodes as n
 
 DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
@@ -258,7 +258,7 @@ def _metric(ctx: Ctx, expr) -> str | None:
                     f"unknown metric `{name}`" if name else f"expected a metric, found {describe(expr)}",
                     label="not a metric popsc exports",
                     help=(did_you_mean(name, METRICS) if name else None)
-                    or f"metrics are {one_of(METRICS, limit=len(METRICS))}")
+                    or f"metrics are {all_of(METRICS, limit=len(METRICS))}")
     return None
 
 
@@ -311,7 +311,7 @@ def _rollout_strategy(ctx: Ctx, block: n.Block) -> None:
     label = block.label.value
     ctx.sink.report("E0318", block.label.span, f"unknown rollout strategy `{label}`",
                     label="not a strategy popsc deploys",
-                    help=did_you_mean(label, ROLLOUTS) or f"strategies are {one_of(ROLLOUTS)}")
+                    help=did_you_mean(label, ROLLOUTS) or f"strategies are {all_of(ROLLOUTS)}")
 
 
 def _prompt_list(ctx: Ctx, value) -> None:

@@ -17,9 +17,10 @@ from promptlang.checks.values import describe
 from promptlang.checks.values import dotted_parts
 from promptlang.diagnostics.model import Label
 from promptlang.diagnostics.sink import Sink
+from promptlang.diagnostics.suggest import all_of
 from promptlang.diagnostics.suggest import closest
 from promptlang.diagnostics.suggest import did_you_mean
-from promptlang.diagnostics.suggest import one_of
+from promptlang.diagnostics.suggest import meant
 from promptlang.resolve import FieldInfo
 from promptlang.resolve import Program
 from promptlang.resolve import Symbol
@@ -69,11 +70,6 @@ def blocks_by_kind(ctx: Ctx, blocks, labelled=frozenset()) -> dict[str, n.Block]
             ctx.sink.report("E0318", block.label.span, f"`{kind}` takes no label",
                             label="unexpected label", help=f"write `{kind} {{ ... }}`")
     return first
-
-
-def all_of(names) -> str:
-    """A short backticked list joined with "and": "`a`, `b` and `c`"."""
-    return " and ".join(one_of(names).rsplit(" or ", 1))
 
 
 # ---- slots ------------------------------------------------------------------------
@@ -216,11 +212,12 @@ def _route_arg(ctx: Ctx, index: int, arg: n.Arg, sym: Symbol, params, slots, giv
     name = arg.name.value
     if name in given:
         ctx.sink.report("E0210", arg.name.span, f"`{name}` is given twice", label="given again here",
-                        secondary=(Label(given[name].name.span, "first given here"),))
+                        secondary=(Label(given[name].name.span, "first given here"),),
+                        help="keep one of them")
         return
     given[name] = arg
     if name not in params:
-        help = did_you_mean(name, params) or (f"its parameters are {one_of(params)}" if params
+        help = did_you_mean(name, params) or (f"its parameters are {all_of(params)}" if params
                                               else f"`{sym.name}` takes no parameters")
         ctx.sink.report("E0403", arg.name.span, f"prompt `{sym.name}` has no parameter `{name}`",
                         label="not a parameter", help=help)
@@ -250,12 +247,16 @@ def _route_value(ctx: Ctx, value, param: FieldInfo, slots: dict[str, FieldInfo])
 
 
 def _missing_route_args(ctx: Ctx, call: n.Call, sym: Symbol, params, given, slots) -> None:
-    missing = [p.name for p in params.values() if p.required and p.name not in given]
+    """Required parameters the route leaves out. A misspelt argument is one mistake, so
+    the parameter it was meant to be is not reported as left out as well."""
+    misspelt = meant([name for name in given if name not in params], params)
+    missing = [p.name for p in params.values()
+               if p.required and p.name not in given and p.name not in misspelt]
     if not missing:
         return
     first = missing[0]
     value = first if first in slots else "..."
-    ctx.sink.report("E0403", call.func.span, f"route to `{sym.name}` does not give {one_of(missing)}",
+    ctx.sink.report("E0403", call.func.span, f"route to `{sym.name}` does not give {all_of(missing)}",
                     label=f"`{sym.name}` needs {all_of(missing)}",
                     help=f"add `{first} = {value}` to the route")
 

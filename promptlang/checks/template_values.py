@@ -8,7 +8,7 @@ import typing as t
 import attrs
 
 from promptlang import types as ty
-from promptlang.diagnostics.suggest import one_of
+from promptlang.diagnostics.suggest import all_of as _all_of
 from promptlang.source import Span
 
 NO_KINDS: frozenset[str] = frozenset()
@@ -131,10 +131,8 @@ def scalar(type_) -> bool:
 
 
 def all_of(names) -> str:
-    """`a`, `b` and `c`: every one of them, not a choice."""
-    text = one_of(names, limit=12)
-    head, sep, tail = text.rpartition(" or ")
-    return f"{head} and {tail}" if sep else text
+    """`a`, `b` and `c`: every one of them, not a choice (templates name up to 12)."""
+    return _all_of(names, limit=12)
 
 
 def a(type_) -> str:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from promptlang import types as ty
 from promptlang.annotations import check_regex
 from promptlang.checks.context import Ctx
-from promptlang.checks.intents import all_of
 from promptlang.checks.intents import blocks_by_kind
 from promptlang.checks.intents import intent_slots
 from promptlang.checks.settings import expect_string
@@ -15,9 +14,10 @@ from promptlang.checks.values import check_value
 from promptlang.checks.values import describe
 from promptlang.checks.values import dotted_parts
 from promptlang.diagnostics.model import Label
-from promptlang.diagnostics.suggest import closest
+from promptlang.diagnostics.sink import Sink
+from promptlang.diagnostics.suggest import all_of
 from promptlang.diagnostics.suggest import did_you_mean
-from promptlang.diagnostics.suggest import one_of
+from promptlang.diagnostics.suggest import meant
 from promptlang.resolve import signature
 from promptlang.syntax import nodes as n
 
@@ -74,29 +74,30 @@ def _check_given(ctx: Ctx, decl: n.Test, given, prompt: str, params) -> None:
     left out. A misspelt parameter is one mistake, so the one it was meant to be is not
     also reported as missing."""
     block, settings = given
-    meant = set()
+    unknown = []
     for key, setting in settings.items():
         param = params.get(key)
         if param is not None:
             check_value(ctx, setting.value, param.type, param.constraints)
             continue
-        meant.add(closest(key, [p for p in params if p not in settings]))
+        unknown.append(key)
         ctx.sink.report("E0204", setting.key.span, f"prompt `{prompt}` has no parameter `{key}`",
                         label="not a parameter",
                         help=did_you_mean(key, params) or _params_help(prompt, params))
+    misspelt = meant(unknown, params)
     missing = [p.name for p in params.values()
-               if p.required and p.name not in settings and p.name not in meant]
+               if p.required and p.name not in settings and p.name not in misspelt]
     if missing:
         span = block.kind.span if block is not None else decl.title.span
         example = f"{missing[0]} = ..."
-        ctx.sink.report("E0406", span, f"test does not give {one_of(missing)} to `{prompt}`",
+        ctx.sink.report("E0406", span, f"test does not give {all_of(missing)} to `{prompt}`",
                         label=f"`{prompt}` needs {all_of(missing)}",
                         help=f"add `{example}` to `given`" if block is not None
                         else f"add `given {{ {example} }}`")
 
 
 def _params_help(prompt: str, params) -> str:
-    return f"its parameters are {one_of(params)}" if params else f"`{prompt}` takes no parameters"
+    return f"its parameters are {all_of(params)}" if params else f"`{prompt}` takes no parameters"
 
 
 def _check_model(ctx: Ctx, value) -> None:
@@ -116,21 +117,66 @@ def _check_model(ctx: Ctx, value) -> None:
 def _check_expect(ctx: Ctx, expr, output: ty.Type) -> None:
     handler = _EXPECT.get(type(expr))
     if handler is None:
-        _bad_expect(ctx, expr)
+        _bad_expect(ctx, expr, output)
     else:
         handler(ctx, expr, output)
 
 
-def _bad_expect(ctx: Ctx, expr) -> None:
+def _bad_expect(ctx: Ctx, expr, output: ty.Type) -> None:
     help = EXPECT_FORMS
     if isinstance(expr, n.BoolOp):
         help = f"write one `expect` line for each assertion instead of `{expr.op}`"
     elif isinstance(expr, n.Not):
         help = "negate the assertion itself: `!=`, `not contains` or `not matches`"
     elif dotted_parts(expr) is not None:
-        help = f"compare it with a value, such as `expect {_text(expr)} == true`"
+        help = _assertion_help(ctx, expr, output)
     ctx.sink.report("E0407", expr.span, "not an assertion a test can check",
                     label="expected a comparison, `similar_to` or `rubric`", help=help)
+
+
+def _assertion_help(ctx: Ctx, expr, output: ty.Type) -> str:
+    """For `expect x` written alone: assertions that fit what `x` is. A mistake in `x`
+    itself (an unknown field) is not reported on top of the missing comparison."""
+    subject = _text(expr)
+    if subject in BUDGETS:
+        return f"a budget is an upper bound: `expect {subject} < {BUDGETS[subject][2]}`"
+    found = _output_path(Ctx(ctx.program, ctx.scope, Sink()), expr, output)
+    forms = _assertions(ctx, subject, found[0]) if found is not None else []
+    if not forms:
+        return EXPECT_FORMS
+    return "for example " + " or ".join(f"`expect {form}`" for form in forms)
+
+
+def _assertions(ctx: Ctx, subject: str, type_: ty.Type, depth: int = 0) -> list[str]:
+    """Assertions on `subject` that fit its type: `== true` for a flag, `contains` for
+    text, a bound for a number, a member for an enum, one field of a record."""
+    base = ty.strip_optional(type_)
+    if base == ty.STRING:
+        if subject == OUTPUT:  # free text: exact equality is brittle (W0320)
+            return [f'{subject} contains "..."', f'{subject} similar_to "..." >= 0.8']
+        return [f'{subject} contains "..."', f'{subject} == "..."']
+    if base in (ty.INT, ty.FLOAT):
+        return [f"{subject} >= {_example(ctx, base)}"]
+    if isinstance(base, ty.ListT) and _example(ctx, base.elem):
+        return [f"{subject} contains {_example(ctx, base.elem)}"]
+    if isinstance(base, ty.MapT) and _example(ctx, base.value):
+        return [f"{subject}.key == {_example(ctx, base.value)}"]
+    if isinstance(base, ty.RecordT) and depth == 0:
+        fields = ctx.program.records.get(base.qname) or {}
+        for name, info in fields.items():
+            forms = _assertions(ctx, f"{subject}.{name}", info.type, depth + 1)
+            if forms:
+                return forms[:1]
+    example = _example(ctx, base)
+    return [f"{subject} == {example}"] if example else []
+
+
+def _example(ctx: Ctx, type_: ty.Type) -> str | None:
+    """A literal of a scalar type, to show in a help: `true`, `"..."`, a number, a member."""
+    base = ty.strip_optional(type_)
+    if isinstance(base, ty.EnumT):
+        return next(iter(ctx.program.enums.get(base.qname, {})), None)
+    return {ty.BOOL: "true", ty.STRING: '"..."', ty.INT: "1", ty.FLOAT: "0.8"}.get(base)
 
 
 def _expect_compare(ctx: Ctx, expr: n.Compare, output: ty.Type) -> None:
@@ -138,8 +184,21 @@ def _expect_compare(ctx: Ctx, expr: n.Compare, output: ty.Type) -> None:
         _budget(ctx, expr)
         return
     found = _output_path(ctx, expr.left, output)
-    if found is not None:
-        _COMPARISONS[expr.op](ctx, expr, found)
+    if found is None:
+        return
+    _COMPARISONS[expr.op](ctx, expr, found)
+    _brittle_equality(ctx, expr, found[0])
+
+
+def _brittle_equality(ctx: Ctx, expr: n.Compare, found: ty.Type) -> None:
+    """`output == "..."` on free text passes only on the exact wording, which a model
+    rarely repeats; a field of a structured output is compared as a value."""
+    if expr.op == "==" and isinstance(expr.left, n.Ident) and isinstance(expr.right, n.Str) \
+            and ty.strip_optional(found) == ty.STRING:
+        ctx.sink.report("W0320", expr.op_span, "comparing free-text output with `==` is brittle",
+                        label="passes only if the model writes exactly this text",
+                        help='check what the answer says instead: `contains "..."`, '
+                             '`matches /.../` or `similar_to "..." >= 0.8`')
 
 
 def _output_path(ctx: Ctx, expr, output: ty.Type) -> tuple[ty.Type, ty.Constraints] | None:
@@ -172,7 +231,7 @@ def _field(ctx: Ctx, owner: ty.Type, path, name: n.Name) -> tuple[ty.Type, ty.Co
     if fields is not None:
         ctx.sink.report("E0204", name.span, f"record `{base.name}` has no field `{name.value}`",
                         label=f"not a field of `{base.name}`",
-                        help=did_you_mean(name.value, fields) or f"its fields are {one_of(fields)}")
+                        help=did_you_mean(name.value, fields) or f"its fields are {all_of(fields)}")
     elif isinstance(base, ty.RecordT):
         return ty.ANY, ty.NO_CONSTRAINTS
     elif len(path) == 1:
@@ -186,15 +245,22 @@ def _field(ctx: Ctx, owner: ty.Type, path, name: n.Name) -> tuple[ty.Type, ty.Co
     return None
 
 
+# A value compared with the output (right of `==`, `<`, `contains`, an item of `in`, a
+# budget's bound) that has the wrong type is a comparison that can never hold: E0317, not
+# the E0301 of a value given where a type is declared. What an operator itself takes (the
+# pattern of `matches`, the list of `in`, the arguments of `similar_to`) stays E0301.
+
+
 def _equal(ctx: Ctx, expr: n.Compare, found) -> None:
     """`==` must be able to hold: the value is checked with the field's constraints too."""
     field_type, constraints = found
-    check_value(ctx, expr.right, field_type, constraints if expr.op == "==" else ty.NO_CONSTRAINTS)
+    check_value(ctx, expr.right, field_type, constraints if expr.op == "==" else ty.NO_CONSTRAINTS,
+                mismatch="E0317")
 
 
 def _order(ctx: Ctx, expr: n.Compare, found) -> None:
     if _operand(ctx, expr, found, lambda t: ty.is_numeric(t), "numbers"):
-        check_value(ctx, expr.right, ty.FLOAT)
+        check_value(ctx, expr.right, ty.FLOAT, mismatch="E0317")
 
 
 def _contains(ctx: Ctx, expr: n.Compare, found) -> None:
@@ -202,7 +268,8 @@ def _contains(ctx: Ctx, expr: n.Compare, found) -> None:
         return t == ty.STRING or isinstance(t, ty.ListT)
     if _operand(ctx, expr, found, fits, "text or a list"):
         base = ty.strip_optional(found[0])
-        check_value(ctx, expr.right, base.elem if isinstance(base, ty.ListT) else ty.STRING)
+        check_value(ctx, expr.right, base.elem if isinstance(base, ty.ListT) else ty.STRING,
+                    mismatch="E0317")
 
 
 def _matches(ctx: Ctx, expr: n.Compare, found) -> None:
@@ -223,7 +290,7 @@ def _member(ctx: Ctx, expr: n.Compare, found) -> None:
                         label="expected `[a, b]`", help="for example `output.category in [billing, returns]`")
         return
     for item in expr.right.items:
-        check_value(ctx, item, found[0], found[1])
+        check_value(ctx, item, found[0], found[1], mismatch="E0317")
 
 
 def _operand(ctx: Ctx, expr: n.Compare, found, fits, wanted: str) -> bool:
@@ -246,7 +313,7 @@ def _budget(ctx: Ctx, expr: n.Compare) -> None:
         ctx.sink.report("E0407", expr.op_span, f"`{name}` can only be bounded with `<` or `<=`",
                         label="a budget is an upper bound", help=f"write `expect {name} < {example}`")
     elif not isinstance(expr.right, kinds):
-        ctx.sink.report("E0301", expr.right.span,
+        ctx.sink.report("E0317", expr.right.span,
                         f"`{name}` is measured as {wanted}, found {describe(expr.right)}",
                         label=f"expected {wanted}", help=f"for example `expect {name} < {example}`")
     elif (expr.right.ms if isinstance(expr.right, n.Duration) else expr.right.value) <= 0:
@@ -391,7 +458,8 @@ def _slot_value(ctx: Ctx, arg: n.Arg, intent: str, slots, given: dict[str, n.Arg
     name = arg.name.value
     if name in given:
         ctx.sink.report("E0210", arg.name.span, f"`{name}` is given twice", label="given again here",
-                        secondary=(Label(given[name].name.span, "first given here"),))
+                        secondary=(Label(given[name].name.span, "first given here"),),
+                        help="keep one of them")
         return
     given[name] = arg
     slot = slots.get(name)
@@ -400,4 +468,4 @@ def _slot_value(ctx: Ctx, arg: n.Arg, intent: str, slots, given: dict[str, n.Arg
         return
     ctx.sink.report("E0204", arg.name.span, f"intent `{intent}` has no slot `{name}`",
                     label="not a slot", help=did_you_mean(name, slots)
-                    or (f"its slots are {one_of(slots)}" if slots else f"`{intent}` declares no slots"))
+                    or (f"its slots are {all_of(slots)}" if slots else f"`{intent}` declares no slots"))

@@ -8,7 +8,9 @@ import re
 from promptlang import types as ty
 from promptlang.checks.context import Ctx
 from promptlang.diagnostics.model import Label
+from promptlang.diagnostics.suggest import all_of
 from promptlang.diagnostics.suggest import did_you_mean
+from promptlang.diagnostics.suggest import meant
 from promptlang.diagnostics.suggest import one_of
 from promptlang.syntax import nodes as n
 
@@ -26,8 +28,12 @@ def describe(expr) -> str:
     return _DESCRIBE.get(type(expr), "an expression")
 
 
-def check_value(ctx: Ctx, expr, expected: ty.Type, constraints: ty.Constraints = ty.NO_CONSTRAINTS) -> None:
-    """Report where the literal `expr` is not a value of `expected` or breaks its constraints."""
+def check_value(ctx: Ctx, expr, expected: ty.Type, constraints: ty.Constraints = ty.NO_CONSTRAINTS,
+                mismatch: str = "E0301") -> None:
+    """Report where the literal `expr` is not a value of `expected` or breaks its constraints.
+
+    A value of the wrong type is `mismatch`: E0301 where a value is given (defaults,
+    `given`, route arguments), E0317 where it is compared with one (`expect` lines)."""
     if isinstance(expected, ty.AnyT):
         return
     if isinstance(expected, ty.OptionalT):
@@ -35,15 +41,15 @@ def check_value(ctx: Ctx, expr, expected: ty.Type, constraints: ty.Constraints =
             return
         expected = expected.inner
     handler = _HANDLERS.get(type(expected))
-    handler(ctx, expr, expected, constraints)
+    handler(ctx, expr, expected, constraints, mismatch)
 
 
-def _mismatch(ctx: Ctx, expr, expected: ty.Type, help: str | None = None) -> None:
-    ctx.sink.report("E0301", expr.span, f"expected `{expected.show()}`, found {describe(expr)}",
+def _mismatch(ctx: Ctx, code: str, expr, expected: ty.Type, help: str | None = None) -> None:
+    ctx.sink.report(code, expr.span, f"expected `{expected.show()}`, found {describe(expr)}",
                     label=f"expected `{expected.show()}`", help=help)
 
 
-def _check_prim(ctx: Ctx, expr, expected: ty.Prim, constraints: ty.Constraints) -> None:
+def _check_prim(ctx: Ctx, expr, expected: ty.Prim, constraints: ty.Constraints, code: str) -> None:
     name = expected.name
     if name == "string" and isinstance(expr, n.Str):
         _string_constraints(ctx, expr, constraints)
@@ -56,13 +62,15 @@ def _check_prim(ctx: Ctx, expr, expected: ty.Prim, constraints: ty.Constraints) 
     elif name == "bool" and isinstance(expr, n.Bool):
         return
     elif isinstance(expr, n.Null):
-        _mismatch(ctx, expr, expected, help=f"make the type optional (`{name}?`) to allow `null`")
+        _mismatch(ctx, code, expr, expected, help=f"make the type optional (`{name}?`) to allow `null`")
     elif name == "int" and isinstance(expr, n.Float):
-        _mismatch(ctx, expr, expected, help=f"write a whole number such as `{int(expr.value)}`")
+        _mismatch(ctx, code, expr, expected, help=f"write a whole number such as `{int(expr.value)}`")
     elif name == "string" and isinstance(expr, n.Ident):
-        _mismatch(ctx, expr, expected, help=f'strings are quoted: `"{expr.name}"`')
+        _mismatch(ctx, code, expr, expected, help=f'strings are quoted: `"{expr.name}"`')
+    elif name == "bool" and isinstance(expr, n.Str):
+        _mismatch(ctx, code, expr, expected, help="write `true` or `false`, without quotes")
     else:
-        _mismatch(ctx, expr, expected)
+        _mismatch(ctx, code, expr, expected)
 
 
 def _is_file_call(expr) -> bool:
@@ -112,12 +120,13 @@ def _num(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-def _check_list(ctx: Ctx, expr, expected: ty.ListT, constraints: ty.Constraints) -> None:
+def _check_list(ctx: Ctx, expr, expected: ty.ListT, constraints: ty.Constraints, code: str) -> None:
     if not isinstance(expr, n.ListExpr):
-        _mismatch(ctx, expr, expected, help="write a list: `[a, b]`" if not isinstance(expr, n.Null) else None)
+        _mismatch(ctx, code, expr, expected,
+                  help="write a list: `[a, b]`" if not isinstance(expr, n.Null) else None)
         return
     for item in expr.items:
-        check_value(ctx, item, expected.elem)
+        check_value(ctx, item, expected.elem, mismatch=code)
     size = len(expr.items)
     if constraints.max_len is not None and size > constraints.max_len:
         ctx.sink.report("E0308", expr.span, f"list has {size} items, more than `@max_len({constraints.max_len})`",
@@ -127,14 +136,14 @@ def _check_list(ctx: Ctx, expr, expected: ty.ListT, constraints: ty.Constraints)
                         label="too few items")
 
 
-def _check_map(ctx: Ctx, expr, expected: ty.MapT, constraints: ty.Constraints) -> None:
+def _check_map(ctx: Ctx, expr, expected: ty.MapT, constraints: ty.Constraints, code: str) -> None:
     if not isinstance(expr, n.ObjectExpr):
-        _mismatch(ctx, expr, expected, help="write an object: `{ key: value }`")
+        _mismatch(ctx, code, expr, expected, help="write an object: `{ key: value }`")
         return
     seen: dict[str, n.ObjEntry] = {}
     for entry in expr.entries:
         _no_duplicate(ctx, entry, seen)
-        check_value(ctx, entry.value, expected.value)
+        check_value(ctx, entry.value, expected.value, mismatch=code)
 
 
 def _no_duplicate(ctx: Ctx, entry: n.ObjEntry, seen: dict) -> bool:
@@ -147,61 +156,68 @@ def _no_duplicate(ctx: Ctx, entry: n.ObjEntry, seen: dict) -> bool:
     return True
 
 
-def _check_record(ctx: Ctx, expr, expected: ty.RecordT, constraints: ty.Constraints) -> None:
+def _check_record(ctx: Ctx, expr, expected: ty.RecordT, constraints: ty.Constraints,
+                  code: str) -> None:
+    """An object literal: known fields with values of their types, every required field
+    given. A misspelt field is one mistake, so the field it was meant to be (the one
+    the help suggests) is not reported missing as well."""
     fields = ctx.program.records.get(expected.qname)
     if fields is None:
         return
     if not isinstance(expr, n.ObjectExpr):
-        _mismatch(ctx, expr, expected, help=f"write an object with the fields of `{expected.name}`: `{{ field: value }}`")
+        _mismatch(ctx, code, expr, expected,
+                  help=f"write an object with the fields of `{expected.name}`: `{{ field: value }}`")
         return
     seen: dict[str, n.ObjEntry] = {}
+    unknown = []
     for entry in expr.entries:
         if not _no_duplicate(ctx, entry, seen):
             continue
         field = fields.get(entry.key.value)
-        if field is None:
-            ctx.sink.report("E0204", entry.key.span,
-                            f"record `{expected.name}` has no field `{entry.key.value}`",
-                            label=f"not a field of `{expected.name}`",
-                            help=did_you_mean(entry.key.value, fields) or f"its fields are {one_of(fields)}")
+        if field is not None:
+            check_value(ctx, entry.value, field.type, field.constraints, mismatch=code)
             continue
-        check_value(ctx, entry.value, field.type, field.constraints)
-    missing = [f.name for f in fields.values() if f.required and f.name not in seen]
+        unknown.append(entry.key.value)
+        ctx.sink.report("E0204", entry.key.span, f"record `{expected.name}` has no field `{entry.key.value}`",
+                        label=f"not a field of `{expected.name}`",
+                        help=did_you_mean(entry.key.value, fields) or f"its fields are {all_of(fields)}")
+    misspelt = meant(unknown, fields)
+    missing = [f.name for f in fields.values()
+               if f.required and f.name not in seen and f.name not in misspelt]
     if missing:
-        plural = "s" if len(missing) > 1 else ""
         ctx.sink.report("E0306", expr.span,
-                        f"missing field{plural} {one_of(missing)} of `{expected.name}`",
-                        label=f"`{expected.name}` needs {one_of(missing)}",
+                        f"missing field{'s' if len(missing) > 1 else ''} {all_of(missing)} of `{expected.name}`",
+                        label=f"`{expected.name}` needs {all_of(missing)}",
                         help="give every field that has no default and is not optional")
 
 
-def _check_enum(ctx: Ctx, expr, expected: ty.EnumT, constraints: ty.Constraints) -> None:
+def _check_enum(ctx: Ctx, expr, expected: ty.EnumT, constraints: ty.Constraints, code: str) -> None:
     members = ctx.program.enums.get(expected.qname, {})
     name_node = None
     if isinstance(expr, n.Ident):
         name_node = (expr.name, expr.span)
-    elif isinstance(expr, n.Attr) and _names_enum(ctx, expr.obj, expected):
+    elif isinstance(expr, n.Attr) and _names_enum(ctx, expr.obj, expected, code):
         name_node = (expr.name.value, expr.name.span)
     if name_node is None:
         help = None
         if isinstance(expr, n.Str) and expr.value in members:
             help = f"enum members are written bare: `{expr.value}`"
-        _mismatch(ctx, expr, expected, help=help or f"write one of {one_of(members)}")
+        _mismatch(ctx, code, expr, expected, help=help or f"write one of {one_of(members)}")
         return
     name, span = name_node
     if name not in members:
         ctx.sink.report("E0209", span, f"enum `{expected.name}` has no member `{name}`",
                         label=f"not a member of `{expected.name}`",
-                        help=did_you_mean(name, members) or f"its members are {one_of(members)}")
+                        help=did_you_mean(name, members) or f"its members are {all_of(members)}")
 
 
-def _names_enum(ctx: Ctx, obj, expected: ty.EnumT) -> bool:
+def _names_enum(ctx: Ctx, obj, expected: ty.EnumT, code: str) -> bool:
     parts = dotted_parts(obj)
     if parts is None:
         return False
     sym = ctx.program.lookup(ctx.scope, parts, {"enum"}, "an enum", ctx.sink)
     if sym is not None and sym.qname != expected.qname:
-        ctx.sink.report("E0301", obj.span, f"expected a member of `{expected.name}`, found one of `{sym.name}`",
+        ctx.sink.report(code, obj.span, f"expected a member of `{expected.name}`, found one of `{sym.name}`",
                         label=f"this is `{sym.name}`")
         return False
     return sym is not None

@@ -26,11 +26,29 @@ def did_you_mean(name: str, candidates: t.Iterable[str]) -> str | None:
     return f"did you mean `{match}`?" if match else None
 
 
+def meant(unknown: t.Iterable[str], candidates: t.Iterable[str]) -> set[str]:
+    """The candidates that unknown names were most likely meant to be (what `did_you_mean`
+    suggests for them). A misspelt name is one mistake: the field or parameter it was
+    meant to be is not reported as missing as well."""
+    pool = list(candidates)
+    return {match for match in (closest(name, pool) for name in unknown) if match is not None}
+
+
 def one_of(names: t.Iterable[str], limit: int = 8) -> str:
-    """A short backticked list: "`a`, `b` or `c`"."""
+    """A choice between alternatives: "`a`, `b` or `c`" ("did you mean one of ...")."""
+    return _listed(names, limit, "or")
+
+
+def all_of(names: t.Iterable[str], limit: int = 8) -> str:
+    """Every one of them, not a choice: "`a`, `b` and `c`" ("its fields are ...",
+    "missing fields ...")."""
+    return _listed(names, limit, "and")
+
+
+def _listed(names: t.Iterable[str], limit: int, conjunction: str) -> str:
     items = [f"`{x}`" for x in names]
     if len(items) > limit:
         items = items[:limit] + [f"{len(items) - limit} more"]
     if len(items) <= 1:
         return "".join(items)
-    return ", ".join(items[:-1]) + " or " + items[-1]
+    return ", ".join(items[:-1]) + f" {conjunction} " + items[-1]
