@@ -212,6 +212,17 @@ def test_or_does_not_narrow_its_body():
     assert r.codes == ["E0316"]
 
 
+def test_a_test_with_is_is_one_error_and_narrows_its_subject():
+    """`x is defined` is outside the subset; what it meant (a check of `x`) is assumed,
+    in both branches, so the fields read under it are not reported as well."""
+    r = body("{% if ticket.manager is defined %}{{ ticket.manager.name }}"
+             "{% else %}{{ ticket.manager.name }}{% endif %}")
+    assert r.codes == ["E0108"]
+    assert r.diagnostics[0].help == "use the value as a condition: `{% if ticket.manager %}`"
+    assert body("{% if ticket.manager is not none %}{{ ticket.manager.name }}{% endif %}"
+                ).codes == ["E0108"]
+
+
 def test_interpolating_an_optional_scalar_is_fine():
     assert body("{{ ticket.email }}", "ticket: Ticket").codes == []
 
@@ -234,6 +245,40 @@ def test_loop_over_a_map_says_to_use_a_list():
 def test_loop_over_an_optional_list():
     assert body("{% for n in ticket.notes %}{% endfor %}").codes == ["E0316"]
     assert body("{% if ticket.notes %}{% for n in ticket.notes %}{{ n }}{% endfor %}{% endif %}").codes == []
+
+
+def test_loop_over_a_number_does_not_suggest_interpolating_it():
+    """A number is not a count of repetitions, and `{{ n }}` is not what was meant."""
+    r = body("{% for star in n %}*{% endfor %}", "n: int")
+    assert r.found == [("E0313", FIRST, 16, "`int` is not a list")]
+    assert r.diagnostics[0].label == "`n` is an `int`"
+    assert r.diagnostics[0].help == \
+        "`for` loops over a `list<...>`: pass the items to repeat as a list parameter"
+
+
+def test_loop_over_a_string_suggests_interpolating_it():
+    assert body("{% for c in ticket.body %}{% endfor %}").diagnostics[0].help == \
+        "interpolate it instead: `{{ ticket.body }}`"
+
+
+def test_loop_over_a_record_suggests_its_list_fields():
+    r = body("{% for t in ticket %}{% endfor %}")
+    assert r.diagnostics[0].help == "loop over one of its lists: `ticket.tags` or `ticket.notes`"
+
+
+def test_unpacking_a_map_is_one_error_that_says_what_to_do():
+    """The unpacking is the mistake: the map is not also reported as not a list, and
+    the loop variables do not cascade."""
+    r = body("{% for key, value in ticket.meta %}{{ key }}: {{ value.x }}{% endfor %}")
+    assert r.found == [("E0108", FIRST, 8, "unpacking in `for` is not supported in templates")]
+    assert r.diagnostics[0].help == ("maps cannot be looped over in templates: render it with "
+                                     "`{{ ticket.meta | json }}`, or pass a list")
+
+
+def test_unpacking_still_checks_the_names_of_the_iterable():
+    r = body("{% for a, b in tickets %}{% endfor %}")
+    assert r.codes == ["E0108", "E0203"]
+    assert r.diagnostics[1].help == "did you mean `ticket`?"
 
 
 def test_loop_variable_has_the_element_type():
@@ -468,6 +513,32 @@ def test_call_leaks_at_the_argument_that_reaches_the_output():
     assert r.at(r.leaks[0].span) == (FIRST, 12)
 
 
+def test_call_leak_suggests_redacting_the_argument_inside_the_call():
+    """`{{ persona(x | redact) }}` is the fix, not a separate `{{ x | redact }}`."""
+    r = body("{{ persona(ticket.customer) }} {{ persona(ticket.customer) | upper }} "
+             "{{ greet(ticket.id or ticket.customer) }}")
+    assert [leak.fix for leak in r.leaks] == [
+        "`{{ persona(ticket.customer | redact) }}`",
+        "`{{ persona(ticket.customer | redact) | upper }}`",
+        "`{{ greet((ticket.id or ticket.customer) | redact) }}`"]
+
+
+def test_call_leak_fix_inside_a_nested_call_keeps_the_outer_call():
+    r = body("{{ greet(persona(ticket.customer)) }}")
+    assert [leak.fix for leak in r.leaks] == ["`{{ greet(persona(ticket.customer | redact)) }}`"]
+
+
+def test_leak_the_callee_makes_redacts_the_call():
+    """The callee renders a `@pii` field of a record argument: the record cannot be
+    redacted, the call's text can."""
+    r = qualified('template t(c: lib.tpl.Card) "{{ t.card(c) }}"\n')
+    assert [leak.fix for leak in r.leaks] == ["`{{ t.card(c) | redact }}`"]
+
+
+def test_direct_leak_has_no_fix_of_its_own():
+    assert [leak.fix for leak in body("{{ ticket.customer }}").leaks] == [None]
+
+
 def test_call_with_a_redacted_argument_or_result_does_not_leak():
     r = body("{{ persona(ticket.customer | redact) }} {{ persona(ticket.customer) | redact }}")
     assert r.leaks == []
@@ -531,6 +602,14 @@ def test_raw_blocks_are_text():
     assert body("{% raw %}{{ not checked }}{% endraw %}").found == []
 
 
+def test_explanation_of_e0108_says_raw_blocks_are_accepted():
+    from importlib import resources
+
+    text = resources.files("promptlang.diagnostics").joinpath("explain/E0108.md").read_text()
+    assert "`{% raw %}...{% endraw %}` is accepted" in text
+    assert "`{% raw %}` cannot be checked" not in text and "or\n`{% raw %}`" not in text
+
+
 # ---- syntax -----------------------------------------------------------------------------
 
 
@@ -538,19 +617,106 @@ def test_raw_blocks_are_text():
     ("{% for t in ticket.tags %}\n{{ t }}", "for", "`{% for %}` is never closed"),
     ("{% for t in ticket.tags %}{% if t %}{% endfor %}", "if", "`{% if %}` is never closed"),
     ("{{ ticket.id ", "{{", "`{{` is never closed"),
-    ("ok\n  {{ ticket.id ! }}", "!", "unexpected character '!'"),
+    ("ok\n  {{ ticket.id ! }}", "!", "unexpected character `!`"),
     ("{% endfo %}", "endfo", "unknown tag `endfo`"),
-    ("{{ ticket.id ticket.body }}", "ticket.body", "expected token 'end of print statement', got 'ticket'"),
+    ("{{ ticket.id ticket.body }}", "ticket.body", "expected `}}` to close `{{`"),
+    ("{{ ticket.id }", "}", "expected `}}` to close `{{`"),
+    ("{% if ticket.id %Hello {{ ticket.body }}{% endif %}", "%Hello",
+     "expected `%}` to close `{% if`"),
+    ("{% if ticket.id }}x{% endif %}", "}}", "expected `%}` to close `{% if`"),
+    ("{% for t ticket.tags %}{% endfor %}", "ticket.tags", "expected `in`, found `ticket`"),
+    ("{% if %}{% endif %}", "%}", "expected an expression, found `%}`"),
+    ("{{ ticket.id | }}", "}}", "expected a filter name after `|`"),
+    ("x {# note", "{#", "`{#` is never closed"),
+    ("{{ 'abc }}", "'", "string is never closed"),
+    ("{% raw %}{{ x }}", "raw", "`{% raw %}` is never closed"),
 ])
 def test_syntax_errors(source, where, message):
     r = body(source)
     assert r.found == [("E0107", *line_of(r, where), message)]
 
 
-def test_syntax_error_messages_follow_the_house_style():
-    r = body("{{ ticket.id ticket.body }}")
-    message = r.diagnostics[0].message
-    assert message[0].islower() and not message.endswith(".")
+def test_a_print_closed_with_one_brace_says_what_closes_it():
+    r = body("{{ ticket.id }")
+    d = r.diagnostics[0]
+    assert (r.text(d.span), d.label) == ("}", "expected `}}`")
+    assert d.help == "close it: `{{ ticket.id }}`"
+    assert [(r.text(x.span), x.message) for x in d.secondary] == [("{{", "opened here")]
+    assert r.at(d.secondary[0].span) == line_of(r, "{{")
+
+
+def test_a_tag_with_a_lone_percent_is_reported_at_the_percent():
+    r = body("{% if ticket.id %Hello\n{{ ticket.body }}{% endif %}")
+    d = r.diagnostics[0]
+    assert (r.text(d.span), d.label) == ("%", "expected `%}`")
+    assert d.help == "close it: `{% if ticket.id %}`"
+    assert [(r.text(x.span), x.message) for x in d.secondary] == [("{%", "opened here")]
+
+
+def test_else_if_suggests_elif():
+    r = body("{% if ticket.id %}a{% else if ticket.body %}b{% endif %}")
+    assert r.diagnostics[0].message == "expected `%}` to close `{% else`"
+    assert r.diagnostics[0].help == "for another condition write `{% elif ... %}`"
+
+
+@pytest.mark.parametrize("source, tag, owner, nth", [
+    ("x {% endif %}", "endif", "if", 0), ("x {% endfor %}", "endfor", "for", 0),
+    ("x {% else %} y", "else", "if", 0), ("x {% elif ticket.id %} y", "elif", "if", 0),
+    ("{% if ticket.id %}{% endif %}{% endif %}", "endif", "if", 1),
+    ("{% endraw %}", "endraw", "raw", 0),
+])
+def test_a_tag_outside_its_block_is_not_an_unknown_tag(source, tag, owner, nth):
+    """`{% endif %}` is a tag we know: it is out of place, and `endfor` is not what was meant."""
+    r = body(source)
+    d = r.diagnostics[0]
+    message = f"`{{% {tag} %}}` without an open `{{% {owner} %}}`"
+    assert r.found == [("E0107", *line_of(r, tag, nth), message)]
+    assert "did you mean" not in d.help and d.secondary == ()
+
+
+def test_an_end_tag_inside_another_block_says_which_one_is_open():
+    r = body("{% for t in ticket.tags %}{{ t }}{% endif %}")
+    d = r.diagnostics[0]
+    assert d.message == "`{% endif %}` without an open `{% if %}`"
+    assert d.help == "close the `{% for %}` with `{% endfor %}`"
+    assert [(r.text(x.span), x.message) for x in d.secondary] == [
+        ("for", "the open block is this `{% for %}`")]
+
+
+@pytest.mark.parametrize("source, message", [
+    ("{% if n %}a{% else %}b{% elif n %}c{% endif %}", "`{% elif %}` after `{% else %}`"),
+    ("{% if n %}a{% else %}b{% else %}c{% endif %}", "a second `{% else %}` in one `{% if %}`"),
+])
+def test_branches_after_else(source, message):
+    r = body(source, "n: int")
+    d = r.diagnostics[0]
+    assert d.message == message
+    assert r.text(d.secondary[0].span) == "else" and r.at(d.secondary[0].span) == line_of(r, "else")
+
+
+SYNTAX_ERRORS = [
+    "{{ tone }", "{{ tone } and more", "{% if n %Hello {{ n }}{% endif %}", "{% if n %}x{% endif }",
+    "{% for x n %}{% endfor %}", "{{ }}", "{{ n n }}", "{% %}", "{% if %}{% endif %}",
+    "{{ f(a=1, 2) }}", "{{ n is defined is string }}", "{{ n ! }}", "{{ n | }}", "{{ n. }}",
+    "{{ (n }}", "{{ n) }}", "{% endif %}", "{% if n %}{% for t in n %}{% endif %}", "{# x",
+    "{{ 'abc }}", "{{ n %}", "{% if n == %}x{% endif %}", "{% raw %}x", "{{ n",
+    "{% if n %}a{% else %}b{% else %}c{% endif %}", "{% for x in n %}{% endif %}",
+]
+
+
+@pytest.mark.parametrize("source", SYNTAX_ERRORS)
+def test_syntax_errors_are_said_in_the_house_style(source):
+    """Lowercase, no final period, code in backticks (never Jinja's `'quotes'` or its
+    token names), a label saying more than "here"."""
+    r = body(source, "n: int")
+    assert [d.code for d in r.diagnostics] == ["E0107"], r.diagnostics
+    d = r.diagnostics[0]
+    for text in (d.message, d.label, d.help or ""):
+        assert not text.endswith("."), text
+        assert "token" not in text and "statement" not in text
+        assert "'" not in text.replace("`'`", ""), text
+    assert d.message[0].islower() or d.message[0] == "`"
+    assert d.label and d.label != "here"
 
 
 @pytest.mark.parametrize("source", [

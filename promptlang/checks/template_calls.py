@@ -11,8 +11,10 @@ from promptlang.checks.template_exprs import Env
 from promptlang.checks.template_filters import FILTERS
 from promptlang.checks.template_values import UNKNOWN
 from promptlang.checks.template_values import Leak
+from promptlang.checks.template_values import Pending
 from promptlang.checks.template_values import Val
 from promptlang.checks.template_values import all_of
+from promptlang.checks.template_values import renders
 from promptlang.diagnostics.suggest import did_you_mean
 from promptlang.resolve import ARTICLE
 from promptlang.syntax import nodes as n
@@ -215,12 +217,27 @@ class CallChecker:
         for name, (arg, val) in given.items():
             if name not in sig.reaches:
                 continue
-            kinds = val.taint | sig.reaches[name]
             span = self.parsed.body.span(self.ctx, *self.extent(arg))
             what = f"`{val.what or self.text(arg)}`"
-            pending += tuple(Leak(kind, span, what) for kind in sorted(kinds)) + val.pending
+            for kind in sorted(val.taint | sig.reaches[name]):
+                edit = self.redacted(arg, val) if kind in val.taint else None
+                pending += (Pending(Leak(kind, span, what), edit),)
+            pending += val.pending
             origins |= val.origins
         return Val(ty.STRING, origins=origins, pending=pending)
+
+    def redacted(self, arg, val: Val) -> tuple[int, int, str] | None:
+        """The argument written with `| redact`, if a placeholder text can stand for it."""
+        if not renders(val.type):
+            return None  # a record or list: only the callee knows which field to redact
+        text = self.text(arg)
+        if type(arg).__name__ not in _BINDS_TIGHTER_THAN_A_FILTER:
+            text = f"({text})"
+        return (*self.extent(arg), f"{text} | redact")
+
+
+# Arguments that `| redact` applies to as a whole without parentheses.
+_BINDS_TIGHTER_THAN_A_FILTER = {"Name", "Getattr", "Filter", "Const", "Call"}
 
 
 def _count(sig) -> str:

@@ -240,6 +240,9 @@ class ExprChecker:
             return frozenset({path}) if positive and path else frozenset()
         if kind == "Not":
             return self.facts(node.node, not positive)
+        if kind == "Test":  # `x is defined`: reported once (E0108); its subject is then
+            path = path_of(node.node)  # taken as checked in both branches, so as not to
+            return frozenset({path}) if path else frozenset()  # cascade into E0316
         if (kind == "And") == positive and kind in ("And", "Or"):
             return self.facts(node.left, positive) | self.facts(node.right, positive)
         if kind == "Compare" and len(node.ops) == 1 and _is_none(node.ops[0].expr):

@@ -17,16 +17,14 @@ from jinja2.lexer import TokenStream
 from jinja2.parser import Parser
 
 from promptlang.checks.context import Ctx
-from promptlang.diagnostics.suggest import did_you_mean
+from promptlang.checks.template_syntax import OPENERS
+from promptlang.checks.template_syntax import report_syntax
 from promptlang.source import Span
 from promptlang.syntax import nodes as n
 from promptlang.syntax.build import unescape
 
-TAGS = ("if", "elif", "else", "endif", "for", "endfor", "raw", "endraw")
-OPENERS = {"if", "for", "macro", "call", "filter", "block", "with", "autoescape", "raw"}
 _CLOSE = {"(": ")", "[": "]", "{": "}"}
 _ESCAPE = re.compile(r"\\(u\{[0-9A-Fa-f]{1,6}\}|u[0-9A-Fa-f]{4}|.)")  # as `syntax.build`
-_TAG_RUNS_OUT = ("unexpected end of template, expected 'end of", "unexpected 'end of template'")
 _UNEXPECTED_CHAR = re.compile(r"unexpected char (.+) at (\d+)$")
 
 
@@ -210,64 +208,7 @@ def parse_body(ctx: Ctx, string: n.Str) -> Parsed | None:
         tree = parser.parse()
     except TemplateSyntaxError as error:
         tokens = Tokens(parser.stream.pops_tokens if parser else [])
-        _report_syntax(ctx, body, tokens, error)
+        offset = error.lineno if isinstance(error.lineno, int) else 0
+        report_syntax(ctx, body, tokens, error.message or "", offset)
         return None
     return Parsed(body, tree, Tokens(parser.stream.pops_tokens))
-
-
-def _report_syntax(ctx: Ctx, body: Body, tokens: Tokens, error: TemplateSyntaxError) -> None:
-    """Jinja's message in our style, at its offset; an unclosed block or tag is
-    reported where it opens, which is where the fix goes."""
-    message = error.message or "invalid template syntax"
-    offset = error.lineno if isinstance(error.lineno, int) else 0
-    sentences = [s for s in re.split(r"(?<=\.)\s+", message) if s]
-    first = _tidy(sentences[0])
-    help, label, notes = None, "here", tuple(_tidy(s) for s in sentences[1:])
-    unknown = re.match(r"encountered unknown tag '(\w+)'", first)
-    unclosed = first.startswith("unexpected end") or "nesting" in message
-    if "innermost block" in message and unclosed:
-        _report_unclosed(ctx, body, tokens, len(body.text))
-        return
-    if first.startswith(_TAG_RUNS_OUT):
-        _report_unclosed_tag(ctx, body, tokens)
-        return
-    if unknown:
-        first = f"unknown tag `{unknown.group(1)}`"
-        label, notes = "not a tag", ()
-        help = (len(unknown.group(1)) > 2 and did_you_mean(unknown.group(1), TAGS)
-                or "the tags are `if`, `elif`, `else`, `for` and their `end` tags")
-    tok = tokens.at(offset)
-    end = tok.end if tok else offset + 1
-    ctx.sink.report("E0107", body.span(ctx, offset, min(end, len(body.text))), first,
-                    label=label, help=help, notes=notes)
-
-
-def _report_unclosed(ctx: Ctx, body: Body, tokens: Tokens, fallback: int) -> None:
-    """Point at the innermost tag that is never closed, not at the end of the body."""
-    stack: list[tuple[int, str]] = []
-    for offset, name in tokens.block_tags():
-        if name in OPENERS:
-            stack.append((offset, name))
-        elif name.startswith("end") and stack and stack[-1][1] == name[3:]:
-            stack.pop()
-    offset, name = stack[-1] if stack else (fallback, "block")
-    ctx.sink.report("E0107", body.span(ctx, offset, offset + len(name)),
-                    f"`{{% {name} %}}` is never closed", label="opened here",
-                    help=f"close it with `{{% end{name} %}}`")
-
-
-def _report_unclosed_tag(ctx: Ctx, body: Body, tokens: Tokens) -> None:
-    """`{{ x` or `{% if x` running into the end of the body."""
-    opener = next((tok for tok in reversed(tokens.items)
-                   if tok.type in ("variable_begin", "block_begin")), None)
-    offset = opener.start if opener else len(body.text)
-    block = opener is not None and opener.type == "block_begin"
-    mark, close = ("{%", "%}") if block else ("{{", "}}")
-    ctx.sink.report("E0107", body.span(ctx, offset, offset + 2), f"`{mark}` is never closed",
-                    label="opened here", help=f"close it with `{close}`")
-
-
-def _tidy(sentence: str) -> str:
-    """Jinja's sentences in our style: lowercase first letter, no final period."""
-    sentence = sentence.strip().rstrip(".")
-    return sentence[:1].lower() + sentence[1:]

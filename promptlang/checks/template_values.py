@@ -24,11 +24,28 @@ class Binding:
 
 @attrs.frozen
 class Leak:
-    """An interpolation policies care about: a `pii` or `secret` value reaching the text."""
+    """An interpolation policies care about: a `pii` or `secret` value reaching the text.
+
+    `what` names the value (`` `customer.name` ``); `fix`, when set, is the whole
+    interpolation rewritten to redact it, to suggest as it stands (the argument of a
+    template call is redacted inside the call: `` `{{ salutation(customer.name | redact) }}` ``).
+    When it is None, redacting `what` itself is the fix."""
 
     kind: str
     span: Span
     what: str
+    fix: str | None = None
+
+
+@attrs.frozen(slots=True)
+class Pending:
+    """A leak through a template call's argument: it counts only if the call is rendered
+    unredacted. `edit` redacts it where it is written: the argument's offsets in the
+    body and what to write there; None when only redacting the call's text helps (the
+    callee itself renders a protected field of the argument)."""
+
+    leak: Leak
+    edit: tuple[int, int, str] | None = None
 
 
 @attrs.frozen(slots=True)
@@ -58,7 +75,7 @@ class Val:
     taint: frozenset[str] = NO_KINDS
     what: str = ""
     origins: frozenset[str] = frozenset()
-    pending: tuple[Leak, ...] = ()
+    pending: tuple[Pending, ...] = ()
 
     def retyped(self, type_) -> Val:
         """The same flow of data, as another type (`upper`, `truncate`, ...)."""

@@ -2,8 +2,9 @@
 declared types of their variables, and find the protected values they interpolate.
 
 A body is parsed by Jinja's own parser with character offsets for line numbers
-(`template_parse`), then walked once: statements here, expressions in
-`template_exprs`, filters and calls in `template_filters` and `template_calls`."""
+(`template_parse`, which has `template_syntax` report its syntax errors), then walked
+once: statements here, expressions in `template_exprs`, filters and calls in
+`template_filters` and `template_calls`."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from promptlang.checks.context import Ctx
 from promptlang.checks.template_calls import CallChecker
 from promptlang.checks.template_exprs import Env
 from promptlang.checks.template_exprs import ExprChecker
+from promptlang.checks.template_exprs import path_of
 from promptlang.checks.template_parse import OPENERS
 from promptlang.checks.template_parse import Parsed
 from promptlang.checks.template_parse import parse_body
@@ -23,11 +25,13 @@ from promptlang.checks.template_values import UNKNOWN
 from promptlang.checks.template_values import Binding
 from promptlang.checks.template_values import Leak
 from promptlang.checks.template_values import LoopT
+from promptlang.checks.template_values import Pending
 from promptlang.checks.template_values import Val
 from promptlang.checks.template_values import a
 from promptlang.checks.template_values import kinds_of
 from promptlang.checks.template_values import renders
 from promptlang.diagnostics.sink import Sink
+from promptlang.diagnostics.suggest import one_of
 from promptlang.resolve import FieldInfo
 from promptlang.syntax import nodes as n
 
@@ -160,6 +164,8 @@ class TemplateChecker(CallChecker, ExprChecker):
         start, end = self.extent(node)
         if kind in _OWN_TOKEN_FIRST:
             start = node.lineno
+        if kind == "Test" and path_of(node.node):
+            help = f"use the value as a condition: `{{% if {self.text(node.node)} %}}`"
         self.report("E0108", (start, end), f"{what} not supported in templates",
                     label="not supported", help=help)
         return UNKNOWN
@@ -191,10 +197,19 @@ class TemplateChecker(CallChecker, ExprChecker):
         span = self.parsed.body.span(self.ctx, *self.extent(node))
         what = f"`{val.what or self.text(node)}`"
         self.leaks.extend(Leak(kind, span, what) for kind in sorted(val.taint))
-        self.leaks.extend(val.pending)
-        kinds = val.taint | {leak.kind for leak in val.pending}
+        self.leaks.extend(attrs.evolve(p.leak, fix=self.fix(node, p)) for p in val.pending)
+        kinds = val.taint | {p.leak.kind for p in val.pending}
         for origin in val.origins:
             self.reaches[origin] = self.reaches.get(origin, NO_KINDS) | kinds
+
+    def fix(self, node, pending: Pending) -> str:
+        """The interpolation rewritten so that a call's argument no longer leaks."""
+        start, end = self.extent(node)
+        text = self.parsed.body.text
+        if pending.edit is None:
+            return f"`{{{{ {text[start:end]} | redact }}}}`"
+        at, to, written = pending.edit
+        return f"`{{{{ {text[start:at]}{written}{text[to:end]} }}}}`"
 
     def not_renderable(self, node, type_) -> None:
         """A list, record, map or `loop` has no text of its own: say how to render it."""
@@ -222,18 +237,28 @@ class TemplateChecker(CallChecker, ExprChecker):
         """The loop variable is an item of the list, with the list's taint."""
         self.loop_extras(node)
         items = self.expr(node.iter, env)
-        elem = self.items_of(node.iter, items)
-        inner = env
-        if type(node.target).__name__ == "Name":
-            inner = inner.with_var(node.target.name, Val(elem, items.taint, "", items.origins))
-        else:
-            self.report("E0108", self.extent(node.target),
-                        "unpacking in `for` is not supported in templates", label="not supported",
-                        help="loop over one value: `{% for item in items %}`")
+        if type(node.target).__name__ != "Name":
+            self.unpacking(node, items)
+            inner = env
             for target in node.target.find_all(jn.Name):
                 inner = inner.with_var(target.name, UNKNOWN)
+            elem = ty.ANY
+        else:
+            elem = self.items_of(node.iter, items)
+            inner = env.with_var(node.target.name, Val(elem, items.taint, "", items.origins))
         self.block(node.body, inner.with_var("loop", Val(LoopT(elem))))
         self.block(node.else_, env)
+
+    def unpacking(self, node: jn.For, items: Val) -> None:
+        """`{% for k, v in x %}`: one error, which also says what to do about a map (the
+        iterable is not checked as well: the loop is rewritten anyway)."""
+        help = "loop over one value: `{% for item in items %}`"
+        if isinstance(ty.strip_optional(items.type), ty.MapT):
+            help = "maps cannot be looped over in templates: render it with " \
+                   f"`{{{{ {self.text(node.iter)} | json }}}}`, or pass a list"
+        self.report("E0108", self.extent(node.target),
+                    "unpacking in `for` is not supported in templates", label="not supported",
+                    help=help)
 
     def items_of(self, node, items: Val):
         """The type of the items of what a `for` loops over, or ANY after one error."""
@@ -245,14 +270,27 @@ class TemplateChecker(CallChecker, ExprChecker):
             type_ = type_.inner
         if isinstance(type_, (ty.AnyT, ty.ListT)):
             return getattr(type_, "elem", ty.ANY)
-        help = None
-        if isinstance(type_, ty.MapT):
-            help = "iterate over a list instead: maps cannot be looped over in templates"
-        elif renders(type_):
-            help = f"interpolate it instead: `{{{{ {self.text(node)} }}}}`"
         self.report("E0313", self.extent(node), f"`{type_.show()}` is not a list",
-                    label=f"`{self.text(node)}` is {a(type_)}", help=help)
+                    label=f"`{self.text(node)}` is {a(type_)}",
+                    help=self.not_a_list_help(node, type_))
         return ty.ANY
+
+    def not_a_list_help(self, node, type_) -> str | None:
+        """What to loop over instead: a record's list field, or nothing for a value
+        that cannot be looped over at all (a number is not a count of repetitions)."""
+        text = self.text(node)
+        if isinstance(type_, ty.MapT):
+            return "iterate over a list instead: maps cannot be looped over in templates"
+        if type_ == ty.STRING:
+            return f"interpolate it instead: `{{{{ {text} }}}}`"
+        if isinstance(type_, ty.RecordT):
+            fields = self.ctx.program.records.get(type_.qname, {})
+            lists = [name for name, info in fields.items()
+                     if isinstance(ty.strip_optional(info.type), ty.ListT)]
+            if not lists:
+                return None
+            return f"loop over one of its lists: {one_of(f'{text}.{x}' for x in lists)}"
+        return "`for` loops over a `list<...>`: pass the items to repeat as a list parameter"
 
     def loop_extras(self, node: jn.For) -> None:
         """`{% else %}`, a loop filter and `recursive` are outside the subset."""
