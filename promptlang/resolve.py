@@ -363,7 +363,8 @@ def _enum_members(decl: n.Enum, sink: Sink) -> dict[str, n.EnumMember]:
         if name in members:
             sink.report("E0210", member.name.span, f"enum member `{name}` is declared twice",
                         label="declared again here",
-                        secondary=(Label(members[name].name.span, "first declared here"),))
+                        secondary=(Label(members[name].name.span, "first declared here"),),
+                        help="remove one of them")
             continue
         members[name] = member
     if not decl.members:

@@ -106,11 +106,15 @@ def _forbidden(sink, code, severity, leak, where, because) -> None:
     if leak.kind == "pii":
         sink.report(code, leak.span, f"{where} interpolates `@pii` value {leak.what} without `| redact`",
                     label="personal data sent to the model", secondary=(because,), severity=severity,
-                    help=f"redact it: `{{{{ {leak.what.strip('`')} | redact }}}}`")
+                    help=f"redact it: {leak.fix or _redacted(leak.what)}")
     else:
         sink.report(code, leak.span, f"{where} interpolates `@secret` value {leak.what}",
                     label="a secret sent to the model", secondary=(because,), severity=severity,
                     help="secrets must never reach a prompt; remove this interpolation")
+
+
+def _redacted(what: str) -> str:
+    return f"`{{{{ {what.strip('`')} | redact }}}}`"
 
 
 def _require_field(sink, prompt, rule, severity, because) -> None:

@@ -150,7 +150,8 @@ def _no_duplicate(ctx: Ctx, entry: n.ObjEntry, seen: dict) -> bool:
     key = entry.key.value
     if key in seen:
         ctx.sink.report("E0210", entry.key.span, f"`{key}` is given twice",
-                        label="given again here", secondary=(Label(seen[key].key.span, "first given here"),))
+                        label="given again here", secondary=(Label(seen[key].key.span, "first given here"),),
+                        help="keep one of them")
         return False
     seen[key] = entry
     return True

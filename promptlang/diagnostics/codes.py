@@ -68,7 +68,7 @@ _TABLE = [
     ("E0317", "bad-comparison", E, "two values that cannot be compared"),
     ("E0318", "unexpected-entry", E, "an entry of a kind this block does not take"),
     ("E0319", "fallback-cycle", E, "models fall back to each other in a cycle"),
-    ("W0320", "output-not-structured", W, "an output field is read from a free-text output"),
+    ("W0320", "output-not-structured", W, "a test compares a free-text output with `==`"),
     # ---- E04xx intents and tests ----------------------------------------------------
     ("E0401", "undeclared-slot", E, "an example uses a `{slot}` that is not declared"),
     ("W0402", "unused-slot", W, "a declared slot appears in no example"),

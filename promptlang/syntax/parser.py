@@ -7,7 +7,6 @@ import hashlib
 import importlib.resources
 import os
 import re
-import tempfile
 
 import lark
 from lark.exceptions import UnexpectedCharacters
@@ -65,7 +64,7 @@ class _Parser:
         path = _cache_path(grammar)
         try:
             self.lark = lark.Lark(grammar, cache=path or False, **options)
-        except OSError:
+        except Exception:  # an unwritable or corrupt cache file only costs the build time
             self.lark = lark.Lark(grammar, **options)
 
     def run(self, text: str, file: str, base: int) -> tuple:
