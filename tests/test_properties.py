@@ -82,3 +82,28 @@ def test_file_order_does_not_change_diagnostics(rnd: random.Random):
     items = list(_MODULES.items())
     rnd.shuffle(items)
     assert driver.check_texts(dict(items)).diagnostics == baseline
+
+
+_EXAMPLE_TEXTS = sorted(
+    p.read_text(encoding="utf-8")
+    for p in (__import__("pathlib").Path(__file__).parent.parent / "examples").glob("*/**/*.pops")
+)
+_JUNK = ["{", "}", "(", ")", '"', '"""', "{{", "}}", "{%", "%}", ".", "?", "@pii", "\n", "|", ","]
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.sampled_from(_EXAMPLE_TEXTS), st.lists(st.tuples(st.floats(0, 1), st.integers(0, 30),
+                                                         st.sampled_from(["cut", "twice"] + _JUNK)),
+                                               min_size=1, max_size=4))
+def test_damaged_examples_never_raise(text, edits):
+    """Real programs with pieces cut, doubled or inserted: diagnostics, never an exception."""
+    for where, size, what in edits:
+        start = int(where * len(text))
+        end = min(len(text), start + size)
+        if what == "cut":
+            text = text[:start] + text[end:]
+        elif what == "twice":
+            text = text[:start] + text[start:end] * 2 + text[end:]
+        else:
+            text = text[:start] + what + text[start:]
+    _spans_inside(driver.check_texts({"main.pops": text}))
