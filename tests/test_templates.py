@@ -223,8 +223,11 @@ def test_a_test_with_is_is_one_error_and_narrows_its_subject():
                 ).codes == ["E0108"]
 
 
-def test_interpolating_an_optional_scalar_is_fine():
-    assert body("{{ ticket.email }}", "ticket: Ticket").codes == []
+def test_interpolating_an_optional_scalar_needs_a_fallback_or_a_guard():
+    """`{{ x }}` with `x: T?` would print `None`; a default or an `if` makes it safe."""
+    assert body("{{ ticket.email }}", "ticket: Ticket").codes == ["E0316"]
+    assert body('{{ ticket.email | default("") }}', "ticket: Ticket").codes == []
+    assert body("{% if ticket.email %}{{ ticket.email }}{% endif %}", "ticket: Ticket").codes == []
 
 
 # ---- loops ------------------------------------------------------------------------------

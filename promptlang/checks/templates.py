@@ -195,6 +195,8 @@ class TemplateChecker(CallChecker, ExprChecker):
             self.not_renderable(node, val.type)
             return
         span = self.parsed.body.span(self.ctx, *self.extent(node))
+        if isinstance(val.type, ty.OptionalT):
+            self.may_print_none(node, span)
         what = f"`{val.what or self.text(node)}`"
         self.leaks.extend(Leak(kind, span, what) for kind in sorted(val.taint))
         self.leaks.extend(attrs.evolve(p.leak, fix=self.fix(node, p)) for p in val.pending)
@@ -210,6 +212,15 @@ class TemplateChecker(CallChecker, ExprChecker):
             return f"`{{{{ {text[start:end]} | redact }}}}`"
         at, to, written = pending.edit
         return f"`{{{{ {text[start:at]}{written}{text[to:end]} }}}}`"
+
+    def may_print_none(self, node, span) -> None:
+        """`{{ x }}` with `x: T?` would print `None`: the silent runtime surprise
+        the language exists to prevent."""
+        text = self.text(node)
+        self.ctx.sink.report(
+            "E0316", span, f"`{text}` may be null and would print `None`",
+            label=f"`{text}` is optional",
+            help=f'give a fallback: `{{{{ {text} | default("") }}}}`, or check it first: `{{% if {text} %}}`')
 
     def not_renderable(self, node, type_) -> None:
         """A list, record, map or `loop` has no text of its own: say how to render it."""
