@@ -138,7 +138,7 @@ def check_regex(pattern: str, flags: str, span, sink: Sink) -> bool:
     bits = regex_flags(flags)
     if bits is None:
         sink.report("E0309", span, f"unknown regular expression flag in `{flags}`",
-                    label="flags are i, m, s, x", help="use `i` (ignore case), `m`, `s` or `x`")
+                    label="flags are i, m, s, x and u", help="use `i` (ignore case), `m`, `s`, `x` or `u`")
         return False
     try:
         re.compile(pattern, bits)

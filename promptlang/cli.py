@@ -53,7 +53,7 @@ class _Group(click.Group):
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="popsc", message="%(prog)s %(version)s")
 def cli() -> None:
-    """popsc: check, build and test prompts written in the .pops language."""
+    """popsc: the compiler of the .pops language (prompts, intents, tests, policies)."""
 
 
 def _use_color(stream) -> bool:

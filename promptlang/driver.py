@@ -50,7 +50,7 @@ def check(path: str | None, *, use_cache: bool = True) -> CheckResult:
     run_key = _run_key(sources, project)
     cached = cache.get("run", run_key)
     if cached is not None:
-        return CheckResult(load_sink.sorted() + cached, by_path, project)
+        return CheckResult(sorted(load_sink.sorted() + cached, key=Diagnostic.sort_key), by_path, project)
     with _no_cyclic_gc():
         diagnostics, program = _check_sources(sources, project, cache)
     cache.put("run", run_key, diagnostics)

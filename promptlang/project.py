@@ -82,28 +82,38 @@ def load(path: str | None, sink: Sink) -> Project:
     for rel in sorted(_discover(root, out, real)):
         name = module_name_of(rel)
         display = rel.as_posix()
-        files[name] = _read(root / rel, display, name, sink)
+        source = _read(root / rel, display, name, sink)
+        if name == "std" or name.startswith("std."):
+            sink.report("E0205", source.span(0, 0), f"module name `{name}` belongs to the standard library",
+                        label="this file is ignored", help="rename the `std` folder of the project")
+            continue
+        files[name] = source
         real[name] = os.path.realpath(root / rel)
     return Project(root, config, files, real, config_source)
 
 
 def _discover(root: Path, out: Path, real: dict[str, str]):
-    """`.pops` files under the root. Folders that are links to somewhere outside the
-    root are not entered; their module prefix is recorded in `real` so an import
-    of a module in them is reported as leaving the project."""
+    """`.pops` files under the root. Linked folders are followed when they stay inside
+    the root (but not a link back to a folder above, which would loop); a link to
+    somewhere outside is not entered, its module prefix is recorded in `real` so that
+    an import of a module in it is reported as leaving the project."""
     skip_out = (root / out).resolve() if not out.is_absolute() else out
     inside = os.path.realpath(root) + os.sep
-    for folder, dirs, names in os.walk(root):
+    for folder, dirs, names in os.walk(root, followlinks=True):
         here = Path(folder)
-        for d in dirs:
+        above = os.path.realpath(here) + os.sep
+        keep = []
+        for d in sorted(dirs):
             target = os.path.realpath(here / d)
-            if (here / d).is_symlink() and not (target + os.sep).startswith(inside):
+            if d in _SKIP_DIRS or d.startswith(".") or Path(target) == skip_out:
+                continue
+            if not (target + os.sep).startswith(inside):
                 real[".".join((here / d).relative_to(root).parts)] = target
-        dirs[:] = sorted(
-            d for d in dirs
-            if d not in _SKIP_DIRS and not d.startswith(".") and (here / d).resolve() != skip_out
-            and not (here / d).is_symlink()
-        )
+                continue
+            if above.startswith(target + os.sep):
+                continue  # a link back up the tree
+            keep.append(d)
+        dirs[:] = keep
         for name in names:
             if name.endswith(".pops"):
                 yield (here / name).relative_to(root)
@@ -188,8 +198,13 @@ def _key_span(source: SourceFile, key: str, section: str | None = None):
 def _check_config(data: dict, source: SourceFile, sink: Sink) -> None:
     for section, value in data.items():
         if section not in _SECTIONS:
-            sink.report("E0601", _key_span(source, section), f"unknown section `[{section}]`",
-                        help=did_you_mean(section, _SECTIONS))
+            where = f"section `[{section}]`" if isinstance(value, dict) else f"top-level key `{section}`"
+            help = did_you_mean(section, _SECTIONS)
+            if not isinstance(value, dict):
+                owner = next((s for s, keys in _SECTIONS.items() if section in keys), None)
+                help = f"put it under `[{owner}]`" if owner else help
+            sink.report("E0601", _key_span(source, section), f"unknown {where}",
+                        label="not part of pops.toml", help=help)
             continue
         if not isinstance(value, dict):
             sink.report("E0601", _key_span(source, section), f"`{section}` must be a table")

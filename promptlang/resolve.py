@@ -103,7 +103,7 @@ class Program:
         for scope in self.scopes.values():
             for sym in scope.own.values():
                 if sym.kind == "enum":
-                    self.enums[sym.qname] = _enum_members(sym.decl, scope.sink)
+                    self.enums[sym.qname] = _enum_members(sym.decl, sym.qname, scope.sink)
         for scope in self.scopes.values():
             for sym in scope.own.values():
                 if sym.kind == "record":
@@ -356,9 +356,10 @@ def _declare(scope: Scope) -> None:
         scope.own[name] = Symbol(kind, name, scope.module, decl)
 
 
-def _enum_members(decl: n.Enum, sink: Sink) -> dict[str, n.EnumMember]:
+def _enum_members(decl: n.Enum, qname: str, sink: Sink) -> dict[str, n.EnumMember]:
     members: dict[str, n.EnumMember] = {}
     for member in decl.members:
+        constraints_of(member.annotations, ty.EnumT(qname), sink)
         name = member.name.value
         if name in members:
             sink.report("E0210", member.name.span, f"enum member `{name}` is declared twice",

@@ -138,7 +138,7 @@ def _require_model(program, sink, prompt, rule, severity, because) -> None:
         return
     setting = next((e for e in model.decl.entries
                     if isinstance(e, n.Setting) and e.key.value == rule.subject), None)
-    shown = f"{rule.subject} {_SHOW_OP.get(rule.op, rule.op)} {_show(rule.value)}"
+    shown = f"{rule.subject} {_SHOW_OP.get(rule.op, rule.op)} {_show_setting(rule.rule.expr.right)}"
     if setting is None:
         sink.report("E0503", model_setting.value.span,
                     f"model `{model.name}` of prompt `{prompt.name}` does not set `{rule.subject}`",
@@ -148,11 +148,20 @@ def _require_model(program, sink, prompt, rule, severity, because) -> None:
     value = literal_value(setting.value)
     if compare(rule.op, value, rule.value) is False:
         sink.report("E0503", model_setting.value.span,
-                    f"prompt `{prompt.name}` uses model `{model.name}` with `{rule.subject} = {_show(value)}`, "
+                    f"prompt `{prompt.name}` uses model `{model.name}` with `{rule.subject} = {_show_setting(setting.value)}`, "
                     f"but policy requires `{shown}`",
                     label="breaks the policy", severity=severity,
                     secondary=(Label(setting.value.span, "set here"), because),
                     help=f"change `{rule.subject}` of model `{model.name}` or use another model")
+
+
+def _show_setting(expr) -> str:
+    """A literal as it is written in the source (`30s`, not milliseconds)."""
+    if isinstance(expr, n.Duration):
+        return expr.text
+    if isinstance(expr, n.ListExpr):
+        return "[" + ", ".join(_show_setting(i) for i in expr.items) + "]"
+    return _show(literal_value(expr))
 
 
 def _show(value) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from promptlang.checks import settings as s
 from promptlang.checks.context import Ctx
 from promptlang.checks.values import describe
@@ -137,7 +139,18 @@ def check_builtin_call(ctx: Ctx, call: n.Call) -> bool:
         ctx.sink.report("E0315", call.span, f"`{name}` takes {count} string argument{'s' if count > 1 else ''}",
                         label="wrong arguments", help=f"write `{shape}`")
         return False
+    if name == "env" and not _ENV_NAME.match(call.args[0].value.value):
+        ctx.sink.report("E0315", call.args[0].span, "`env` takes the name of an environment variable",
+                        label="not a variable name", help='write it like `env("OPENAI_API_KEY")`')
+        return False
+    if any(not a.value.value.strip() for a in call.args):
+        ctx.sink.report("E0315", call.span, f"`{name}` arguments must not be empty",
+                        label="empty", help=f"write `{shape}`")
+        return False
     return True
+
+
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 _CHECKS = {

@@ -99,10 +99,36 @@ def _require(rule, e, sink):
                         label="not a model setting policies read",
                         help="model settings are " + ", ".join(f"`{k}`" for k in MODEL_SETTINGS))
             return PolicyRule("invalid", rule)
-        value = literal_value(e.right)
-        if value is not _NOT_LITERAL:
-            return PolicyRule("require_model", rule, subject=parts[1].value, op=e.op, value=value)
+        return _require_model(rule, parts[1].value, e, sink)
     return None
+
+
+_REQUIRE_OPS = ("==", "!=", "<", "<=", ">", ">=", "in", "not_in")
+# what kind of literal each model setting is compared with
+_SETTING_KINDS = {"provider": "string", "name": "string", "base_url": "string",
+                  "timeout": "duration", "temperature": "number", "top_p": "number",
+                  "max_tokens": "number", "retries": "number", "seed": "number", "top_k": "number"}
+_KIND_NODES = {"string": (n.Str,), "duration": (n.Duration,), "number": (n.Int, n.Float)}
+
+
+def _require_model(rule, setting: str, e: n.Compare, sink: Sink) -> PolicyRule | None:
+    if e.op not in _REQUIRE_OPS:
+        sink.report("E0506", e.op_span, f"`require model.{setting}` cannot use `{e.op.replace('_', ' ')}`",
+                    label="not a comparison policies evaluate",
+                    help="use `==`, `!=`, `<`, `<=`, `>`, `>=`, `in` or `not in`")
+        return PolicyRule("invalid", rule)
+    kind = _SETTING_KINDS[setting]
+    items = e.right.items if e.op in ("in", "not_in") and isinstance(e.right, n.ListExpr) else (e.right,)
+    if e.op in ("in", "not_in") and not isinstance(e.right, n.ListExpr):
+        sink.report("E0506", e.right.span, f"`{e.op.replace('_', ' ')}` takes a list here",
+                    label="not a list", help=f'write `require model.{setting} in ["a", "b"]`')
+        return PolicyRule("invalid", rule)
+    for item in items:
+        if not isinstance(item, _KIND_NODES[kind]):
+            sink.report("E0506", item.span, f"`model.{setting}` is a {kind}, so it cannot be compared with this",
+                        label=f"expected a {kind}", help=f"compare `model.{setting}` with a {kind} literal")
+            return PolicyRule("invalid", rule)
+    return PolicyRule("require_model", rule, subject=setting, op=e.op, value=literal_value(e.right))
 
 
 _NOT_LITERAL = object()
