@@ -7,6 +7,7 @@ Nothing here prints; the CLI renders what `check` returns."""
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import gc
 from pathlib import Path
 
@@ -49,11 +50,12 @@ def check(path: str | None, *, use_cache: bool = True) -> CheckResult:
     cache = Cache(folder)
     run_key = _run_key(sources, project)
     cached = cache.get("run", run_key)
-    if cached is not None:
-        return CheckResult(sorted(load_sink.sorted() + cached, key=Diagnostic.sort_key), by_path, project)
+    if cached is not None and _unchanged(cached[1]):
+        return CheckResult(sorted(load_sink.sorted() + cached[0], key=Diagnostic.sort_key), by_path, project)
     with _no_cyclic_gc():
         diagnostics, program = _check_sources(sources, project, cache)
-    cache.put("run", run_key, diagnostics)
+    read = set().union(*program.files_read.values()) if program.files_read else set()
+    cache.put("run", run_key, (diagnostics, _digests(read)))
     cache.prune()
     return CheckResult(sorted(load_sink.sorted() + diagnostics, key=Diagnostic.sort_key),
                        by_path, project, program)
@@ -95,10 +97,12 @@ def _check_sources(sources: dict[str, SourceFile], project: proj.Project, cache:
     for name, scope in program.scopes.items():
         module_key = key("check", name, *sorted(f"{d}\0{sources[d].digest}" for d in deps[name] | {name}))
         result = cache.get("check", module_key)
-        if result is None:
+        if result is None or not _unchanged(result[2]):
             facts = check_module(program, scope)
-            result = (sinks[name].sorted(), facts)
+            result = (sinks[name].sorted(), facts, _digests(program.files_read.get(name, ())))
             cache.put("check", module_key, result)
+        else:
+            program.files_read[name] = set(result[2])
         diagnostics.extend(result[0])
         leaks.update(result[1])
     global_sink = Sink()
@@ -108,6 +112,23 @@ def _check_sources(sources: dict[str, SourceFile], project: proj.Project, cache:
 
 
 _PARSED: dict[str, tuple] = {}  # in-process: ASTs are frozen, so sharing them is safe
+
+
+def _digests(paths) -> dict[str, str | None]:
+    """What a check read besides modules (`file("...")` targets), to tell if it changed."""
+    return {path: _file_digest(path) for path in sorted(paths)}
+
+
+def _unchanged(digests: dict[str, str | None]) -> bool:
+    return all(_file_digest(path) == digest for path, digest in digests.items())
+
+
+def _file_digest(path: str) -> str | None:
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.sha256(handle.read()).hexdigest()
+    except OSError:
+        return None
 
 
 def _parse(source: SourceFile, sink: Sink, cache: Cache):

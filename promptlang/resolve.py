@@ -91,6 +91,7 @@ class Program:
         self._resolving: set[str] = set()
         self.enums: dict[str, dict[str, n.EnumMember]] = {}
         self.symbols: dict[str, Symbol] = {}
+        self.files_read: dict[str, set[str]] = {}  # module -> files named by `file("...")`
 
     # ---- building -------------------------------------------------------------
     def declare_all(self) -> None:

@@ -57,3 +57,15 @@ def test_no_cache_writes_nothing(tmp_path):
     root = _project(tmp_path)
     driver.check(str(root), use_cache=False)
     assert not (root / ".popsc-cache").exists()
+
+
+def test_a_file_read_by_file_call_invalidates_the_cache(tmp_path):
+    """Deleting a file named by `file("...")` is seen by the next (cached) check."""
+    (tmp_path / "pops.toml").write_text('[project]\nname = "t"\n')
+    (tmp_path / "notes.txt").write_text("hello")
+    (tmp_path / "m.pops").write_text('type T { a: string = file("notes.txt") }\n')
+    assert driver.check(str(tmp_path)).diagnostics == []
+    (tmp_path / "notes.txt").unlink()
+    assert [d.code for d in driver.check(str(tmp_path)).diagnostics] == ["E0315"]
+    (tmp_path / "notes.txt").write_text("back")
+    assert driver.check(str(tmp_path)).diagnostics == []

@@ -88,6 +88,7 @@ def check_file_call(ctx: Ctx, call: n.Call) -> None:
     if root is None:
         return  # a single file checked alone: nothing to resolve against
     target = os.path.realpath(os.path.join(root, arg.value))
+    ctx.program.files_read.setdefault(ctx.scope.module, set()).add(target)
     if not (target + os.sep).startswith(root + os.sep):
         ctx.sink.report("E0207", arg.span, f"`file(\"{arg.value}\")` points outside the project root",
                         label="outside the project", help="name a file inside the project folder")
