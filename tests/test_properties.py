@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 from promptlang import driver
 from promptlang.diagnostics.sink import Sink
 from promptlang.source import SourceFile
-from promptlang.syntax import nodes as n
 from promptlang.syntax.parser import parse
 from strategies import programs
 

@@ -13,6 +13,7 @@ from promptlang.checks.settings import expect_string
 from promptlang.checks.settings import require
 from promptlang.checks.settings import sort_entries
 from promptlang.checks.values import check_value
+from promptlang.checks.values import first_time
 from promptlang.checks.values import describe
 from promptlang.checks.values import dotted_parts
 from promptlang.diagnostics.model import Label
@@ -210,10 +211,7 @@ def _route_arg(ctx: Ctx, index: int, arg: n.Arg, sym: Symbol, params, slots, giv
                         label="positional argument", help=f"name it: {hint}")
         return
     name = arg.name.value
-    if name in given:
-        ctx.sink.report("E0210", arg.name.span, f"`{name}` is given twice", label="given again here",
-                        secondary=(Label(given[name].name.span, "first given here"),),
-                        help="keep one of them")
+    if not first_time(ctx, arg.name, {k: a.name for k, a in given.items()}):
         return
     given[name] = arg
     if name not in params:

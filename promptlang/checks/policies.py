@@ -9,7 +9,6 @@ from promptlang.annotations import check_regex
 from promptlang.checks import settings as s
 from promptlang.checks.context import Ctx
 from promptlang.checks.values import dotted_parts
-from promptlang.diagnostics.model import Label
 from promptlang.diagnostics.model import Severity
 from promptlang.diagnostics.sink import Sink
 from promptlang.syntax import nodes as n

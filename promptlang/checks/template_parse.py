@@ -17,7 +17,6 @@ from jinja2.lexer import TokenStream
 from jinja2.parser import Parser
 
 from promptlang.checks.context import Ctx
-from promptlang.checks.template_syntax import OPENERS
 from promptlang.checks.template_syntax import report_syntax
 from promptlang.source import Span
 from promptlang.syntax import nodes as n

@@ -148,14 +148,21 @@ def _check_map(ctx: Ctx, expr, expected: ty.MapT, constraints: ty.Constraints, c
 
 
 def _no_duplicate(ctx: Ctx, entry: n.ObjEntry, seen: dict) -> bool:
-    key = entry.key.value
-    if key in seen:
-        ctx.sink.report("E0210", entry.key.span, f"`{key}` is given twice",
-                        label="given again here", secondary=(Label(seen[key].key.span, "first given here"),),
-                        help="keep one of them")
+    if not first_time(ctx, entry.key, {k: e.key for k, e in seen.items()}):
         return False
-    seen[key] = entry
+    seen[entry.key.value] = entry
     return True
+
+
+def first_time(ctx: Ctx, name: n.Name, seen: dict[str, n.Name]) -> bool:
+    """False (after an E0210 pointing at both) when `name` was already given here."""
+    first = seen.get(name.value)
+    if first is None:
+        return True
+    ctx.sink.report("E0210", name.span, f"`{name.value}` is given twice",
+                    label="given again here", secondary=(Label(first.span, "first given here"),),
+                    help="keep one of them")
+    return False
 
 
 def _check_record(ctx: Ctx, expr, expected: ty.RecordT, constraints: ty.Constraints,
