@@ -17,7 +17,7 @@ from promptlang.checks.template_calls import CallChecker
 from promptlang.checks.template_exprs import Env
 from promptlang.checks.template_exprs import ExprChecker
 from promptlang.checks.template_exprs import path_of
-from promptlang.checks.template_parse import OPENERS
+from promptlang.checks.template_syntax import OPENERS
 from promptlang.checks.template_parse import Parsed
 from promptlang.checks.template_parse import parse_body
 from promptlang.checks.template_values import NO_KINDS
