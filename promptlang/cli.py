@@ -83,6 +83,30 @@ def check(path: str | None, fmt: str, no_cache: bool) -> None:
     sys.exit(EXIT_ERRORS if result.has_errors else 0)
 
 
+@cli.command()
+@click.argument("path", required=False)
+@click.option("--out", "out", type=click.Path(file_okay=False), help="Out folder (default: [build] out of pops.toml).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="How to print diagnostics.")
+@click.option("--no-cache", is_flag=True, help="Ignore and do not write the .popsc-cache folder.")
+@_guard
+def build(path: str | None, out: str | None, fmt: str, no_cache: bool) -> None:
+    """Check PATH, then write bundle.json and manifest.json under the out folder.
+
+    Nothing is written when the check finds errors."""
+    from promptlang import driver
+    from promptlang.project import UsageError
+
+    try:
+        result = driver.build(path, out=out, use_cache=not no_cache)
+    except UsageError as error:
+        raise click.UsageError(str(error))
+    _print_diagnostics(result.check.diagnostics, result.check.sources, fmt)
+    if result.check.has_errors:
+        sys.exit(EXIT_ERRORS)
+    click.echo(f"wrote {len(result.written)} files to {result.out}", err=True)
+
+
 def _print_diagnostics(diagnostics, sources, fmt: str) -> None:
     from promptlang.diagnostics.render import RENDERERS
     from promptlang.diagnostics.render import summary_line

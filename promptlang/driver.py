@@ -36,8 +36,9 @@ class CheckResult:
         return any(d.is_error for d in self.diagnostics)
 
 
-def check(path: str | None, *, use_cache: bool = True) -> CheckResult:
-    """Check the project or file PATH names (raises `project.UsageError` if none)."""
+def check(path: str | None, *, use_cache: bool = True, need_program: bool = False) -> CheckResult:
+    """Check the project or file PATH names (raises `project.UsageError` if none).
+    `need_program` skips the whole-run cache, whose answer has no program to lower."""
     load_sink = Sink()
     project = proj.load(path, load_sink)
     sources = dict(project.files)
@@ -49,7 +50,7 @@ def check(path: str | None, *, use_cache: bool = True) -> CheckResult:
     folder = project.root / proj.CACHE_DIR if (use_cache and project.root) else None
     cache = Cache(folder)
     run_key = _run_key(sources, project)
-    cached = cache.get("run", run_key)
+    cached = None if need_program else cache.get("run", run_key)
     if cached is not None and _unchanged(cached[1]):
         return CheckResult(sorted(load_sink.sorted() + cached[0], key=Diagnostic.sort_key), by_path, project)
     with _no_cyclic_gc():
@@ -185,3 +186,36 @@ def check_texts(texts: dict[str, str]) -> CheckResult:
         sources.setdefault(name, source)
     diagnostics, program = _check_sources(sources, project, Cache(None))
     return CheckResult(diagnostics, {s.path: s for s in sources.values()}, project, program)
+
+
+@attrs.define
+class BuildResult:
+    """What `popsc build` did: the check's diagnostics and, when it passed, the files
+    written under `out` (relative paths)."""
+
+    check: CheckResult
+    out: Path | None
+    written: list[str]
+
+
+def build(path: str | None, *, out: str | None = None, use_cache: bool = True) -> BuildResult:
+    """Check, then lower and emit every artifact under the out folder; nothing is
+    written when the check has errors."""
+    from promptlang.emit.targets import emit_all
+    from promptlang.emit.files import write
+    from promptlang.lower import lower
+
+    result = check(path, use_cache=use_cache, need_program=True)
+    if result.has_errors or result.program is None:
+        return BuildResult(result, None, [])
+    project = result.project
+    root = project.root or Path(path or ".").resolve().parent
+    out_dir = Path(out) if out else root / project.out_dir
+    program_ir = lower(result.program, _project_info(project))
+    files = emit_all(program_ir)
+    return BuildResult(result, out_dir, write(files, out_dir))
+
+
+def _project_info(project: proj.Project) -> dict:
+    info = project.config.get("project", {}) if isinstance(project.config.get("project"), dict) else {}
+    return {k: info[k] for k in ("name", "version", "description") if isinstance(info.get(k), str)}

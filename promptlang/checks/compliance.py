@@ -17,7 +17,7 @@ _SHOW_OP = {"not_in": "not in"}
 def judge(program, leaks: dict[str, list], sink: Sink) -> None:
     """Report each static policy rule a prompt breaks, with the policy's severity."""
     scratch = Sink()
-    applied = _applied_policies(program, scratch)
+    applied = applied_policies(program, scratch)
     tests = _test_counts(program, scratch)
     for prompt_q in sorted(applied):
         prompt = program.symbols[prompt_q]
@@ -34,7 +34,7 @@ def _project_prompts(program):
     return [s for q, s in sorted(program.symbols.items()) if s.kind == "prompt" and not s.module.startswith("std.")]
 
 
-def _applied_policies(program, scratch: Sink) -> dict[str, set[str]]:
+def applied_policies(program, scratch: Sink) -> dict[str, set[str]]:
     applied: dict[str, set[str]] = {s.qname: set() for s in _project_prompts(program)}
     for scope in program.scopes.values():
         for decl in scope.ast.decls:

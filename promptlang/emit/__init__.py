@@ -1,0 +1,1 @@
+"""Emitters: one module per target, each turning the IR into files of a FileSet."""

@@ -1,0 +1,17 @@
+"""The always-emitted artifact: `bundle.json`, the IR of the program, and its schema."""
+
+from __future__ import annotations
+
+from promptlang import __version__
+from promptlang import ir
+from promptlang.emit.files import FileSet
+from promptlang.emit.schema import bundle_schema
+
+
+def emit(program: ir.ProgramIR, files: FileSet) -> None:
+    files.add_json("bundle.json", {
+        "$schema": "bundle.schema.json",
+        "generator": f"popsc {__version__}",
+        "program": ir.to_data(program),
+    })
+    files.add_json("bundle.schema.json", bundle_schema())

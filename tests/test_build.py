@@ -1,0 +1,128 @@
+"""`popsc build`: the bundle and manifest, atomic and deterministic writes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from promptlang import driver
+from promptlang.emit import files as files_mod
+from promptlang.emit.files import FileSet
+from promptlang.emit.files import FileSetError
+from promptlang.emit.files import write
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted(p.parent for p in (ROOT / "examples").glob("*/pops.toml"))
+
+
+def _copy(example: Path, tmp_path: Path, name: str) -> Path:
+    target = tmp_path / name
+    shutil.copytree(example, target, ignore=shutil.ignore_patterns("build", ".popsc-cache"))
+    return target
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
+def test_bundle_validates_against_its_schema(example, tmp_path):
+    """The emitted bundle.json is valid under the emitted JSON Schema."""
+    result = driver.build(str(_copy(example, tmp_path, "p")), use_cache=False)
+    out = result.out
+    schema = json.loads((out / "bundle.schema.json").read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.validate(json.loads((out / "bundle.json").read_text()), schema)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert sorted(manifest["files"]) == ["bundle.json", "bundle.schema.json"]
+
+
+def test_same_sources_give_byte_identical_artifacts(tmp_path):
+    """Two copies of a project, built apart, give the same bytes."""
+    first = driver.build(str(_copy(EXAMPLES[0], tmp_path, "a")), use_cache=False).out
+    second = driver.build(str(_copy(EXAMPLES[0], tmp_path, "b")), use_cache=True).out
+    for name in ("bundle.json", "bundle.schema.json", "manifest.json"):
+        assert (first / name).read_bytes() == (second / name).read_bytes()
+
+
+def test_prompt_content_hash_changes_with_its_template(tmp_path):
+    """Editing a message changes that prompt's content hash and no other."""
+    root = tmp_path / "p"
+    root.mkdir()
+    (root / "pops.toml").write_text('[project]\nname = "p"\n')
+    text = ('model m { provider = "openai", name = "x" }\n'
+            'prompt a() {\n  model = m\n  user "hello"\n}\n'
+            'prompt b() {\n  model = m\n  user "bye"\n}\n')
+    (root / "m.pops").write_text(text)
+
+    def hashes():
+        out = driver.build(str(root), use_cache=False).out
+        bundle = json.loads((out / "bundle.json").read_text())
+        return {p["name"]: p["content_hash"] for p in bundle["program"]["prompts"]}
+
+    before = hashes()
+    (root / "m.pops").write_text(text.replace('"hello"', '"hello there"'))
+    after = hashes()
+    assert before["a"] != after["a"] and before["b"] == after["b"]
+
+
+def test_nothing_is_written_when_the_check_fails(tmp_path):
+    """A program with errors leaves no out folder."""
+    root = tmp_path / "p"
+    root.mkdir()
+    (root / "pops.toml").write_text('[project]\nname = "p"\n')
+    (root / "m.pops").write_text("type T { a: Nope }\n")
+    result = driver.build(str(root), use_cache=False)
+    assert result.check.has_errors and result.written == []
+    assert not (root / "build").exists()
+
+
+def test_stale_files_are_removed_and_others_kept(tmp_path):
+    """Files of the previous build that are gone now are removed; files popsc did not
+    write are left alone."""
+    out = tmp_path / "out"
+    old = FileSet()
+    old.add("a.txt", "a")
+    old.add("sub/b.txt", "b")
+    write(old, out)
+    (out / "mine.txt").write_text("not popsc's")
+    new = FileSet()
+    new.add("a.txt", "a2")
+    write(new, out)
+    assert (out / "a.txt").read_text() == "a2"
+    assert not (out / "sub").exists()
+    assert (out / "mine.txt").read_text() == "not popsc's"
+
+
+def test_interrupted_build_leaves_the_previous_one(tmp_path, monkeypatch):
+    """A failure while the new files are being written leaves the old build as it was."""
+    out = tmp_path / "out"
+    old = FileSet()
+    old.add("a.txt", "old")
+    write(old, out)
+    new = FileSet()
+    new.add("a.txt", "new")
+    new.add("b.txt", "new")
+    real = Path.write_bytes
+    calls = []
+
+    def failing(self, data):
+        calls.append(self)
+        if len(calls) == 2:
+            raise OSError("disk full (simulated)")
+        return real(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", failing)
+    with pytest.raises(OSError):
+        write(new, out)
+    monkeypatch.undo()
+    assert (out / "a.txt").read_text() == "old"
+    assert not (out / "b.txt").exists()
+    assert json.loads((out / files_mod.MANIFEST).read_text())["files"].keys() == {"a.txt"}
+
+
+@pytest.mark.parametrize("bad", ["../x", "/etc/x", "manifest.json", ""])
+def test_emitters_cannot_write_outside_the_out_folder(bad):
+    """Paths that leave the out folder (or clobber the manifest) are refused."""
+    with pytest.raises(FileSetError):
+        FileSet().add(bad, "x")
