@@ -117,3 +117,16 @@ def test_real_process_has_no_traceback(tmp_path):
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr + proc.stdout
     assert "error[E01" in proc.stdout
+
+
+def test_build_writes_the_bundle_or_nothing(runner, tmp_path):
+    """`popsc build` exits 0 and writes under --out; with errors it exits 1 and writes nothing."""
+    good = tmp_path / "good"
+    runner.invoke(cli, ["init", str(good)])
+    result = runner.invoke(cli, ["build", str(good), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / "bundle.json").is_file()
+    bad = _project(tmp_path / "bad_parent", BAD) if (tmp_path / "bad_parent").mkdir() is None else None
+    failed = runner.invoke(cli, ["build", str(bad), "--out", str(tmp_path / "out2")])
+    assert failed.exit_code == 1
+    assert not (tmp_path / "out2").exists()
