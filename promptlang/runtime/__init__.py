@@ -1,0 +1,1 @@
+"""The generated SDK's run-time support: small, typed helpers it calls."""
