@@ -286,6 +286,28 @@ def test_optional_enums(level):
     assert_as_jinja(body, {**VALUES, "level": level})
 
 
+class MixedPriority(str, enum.Enum):
+    """How the Python target declares enums: members are also strings."""
+
+    low = "low"
+    high = "high"
+
+
+@pytest.mark.parametrize("typed", [True, False])
+def test_enums_that_are_also_strings(typed):
+    body = ("{{ p }} {{ p | upper }} {{ ps | join(',') }} {{ ps | json }}"
+            "{% if p == 'high' %} high{% endif %}{% if 'low' in ps %} has low{% endif %}"
+            "{% if p in ['low'] %} low{% endif %}")
+    params = [("p", "Priority"), ("ps", "list[Priority]")]
+    types = Types(params={"p": PRIORITY, "ps": _t("list", of=PRIORITY)},
+                  enums={"m.Priority": "Priority"}) if typed else None
+    namespace = {"_t": rt, "Priority": MixedPriority}
+    exec(compile_template("f", body, params, {}, types), namespace)
+    for p, ps in [(MixedPriority.high, [MixedPriority.low]), (MixedPriority.low, [])]:
+        expected = ENV.from_string(body).render(for_jinja({"p": p, "ps": ps}))
+        assert namespace["f"](p, ps) == expected
+
+
 @pytest.mark.parametrize("tags", [[], ["one"], ["a", "b", "c", "d"]])
 def test_loops_of_every_length(tags):
     ticket = attrs.evolve(TICKET, tags=tags, last_order=None)
@@ -476,11 +498,21 @@ def test_outside_the_subset_is_an_error(body):
         compiled("render", body, PARAMS)
 
 
+def test_keywords_are_spelt_as_the_python_target_spells_them():
+    body = "{{ class }} {% for from in items %}{{ from }}{% endfor %}{{ shout(words=class) }}"
+    source = compile_template("f", body, [("class", "str"), ("items", "list[str]")],
+                              {"shout": "shout"})
+    assert "def f(class_: str, items: list[str]) -> str:" in source
+    assert "for from_ in items:" in source
+    expected = ENV.from_string(body).render({"class": "c", "items": ["x", "y"]})
+    assert load(source)["f"](class_="c", items=["x", "y"]) == expected
+
+
 def test_names_python_cannot_use_are_errors():
     with pytest.raises(TemplateCompileError):
         compile_template("f", "{{ persona() }}", [("persona", "str")], {"persona": "persona"})
     with pytest.raises(TemplateCompileError):
-        compile_template("f", "x", [("class", "str")], {})
+        compile_template("f", "x", [("_t", "str")], {})
 
 
 def test_truncate_is_jinjas():

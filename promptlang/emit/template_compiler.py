@@ -57,9 +57,11 @@ Param = t.Union[tuple[str, str], tuple[str, str, str]]  # name, annotation[, def
 
 def compile_template(name: str, body: str, params: Sequence[Param], calls: Mapping[str, str],
                      types: Types | None = None, *, doc: str | None = None) -> str:
-    """The source of `def name(params) -> str:` rendering `body` (no imports, no trailing
-    blank line). `calls` maps each callee as the body writes it (`persona`,
-    `std.templates.persona`) to the Python function to call."""
+    """The source of `def name(params) -> str:` rendering `body` (no imports). Each
+    parameter is `(name, annotation)` or `(name, annotation, default's source)`, named as
+    in the `.pops` file (a keyword gets an underscore: `class_`, as fields do). `calls`
+    maps each callee as the body writes it (`persona`, `std.templates.persona`) to the
+    Python function to call; `types` lets the code use values as they are."""
     try:
         tree = _ENV.parse(body)
     except jinja2.TemplateSyntaxError as error:
@@ -241,11 +243,11 @@ class _Compiler:
                  types: Types):
         self.name, self.calls, self.types = name, calls, types
         self.params = [(p[0], p[1], p[2] if len(p) > 2 else None) for p in params]
-        self.vars = {p: Code(p, types.params.get(p) or _annotation_type(a))
+        self.vars = {p: Code(_py_name(p), types.params.get(p) or _annotation_type(a))
                      for p, a, _ in self.params}
         self.check_names()
         callees = {py.split(".")[0] for py in calls.values()}
-        self.names = _Names({name, *self.vars, *callees})
+        self.names = _Names({name, *(v.src for v in self.vars.values()), *callees})
         self.loops: list[_Loop] = []
         self.lines: list[str] = []
         self.depth = 1
@@ -255,13 +257,13 @@ class _Compiler:
         self.quote = '"'  # inside an f-string, string literals take the other quote
 
     def check_names(self) -> None:
-        """Names the generated code cannot spell: the emitter must rename them first."""
+        """Names the generated code cannot spell (keywords it can: `class_`)."""
         for param, _, _ in self.params:
-            if not param.isidentifier() or keyword.iskeyword(param) or param == "_t":
+            if not param.isidentifier() or param == "_t":
                 raise TemplateCompileError(f"`{self.name}`: parameter `{param}` is not "
                                            "usable as a Python name")
         for written, py in self.calls.items():
-            if py.split(".")[0] in self.vars:
+            if py.split(".")[0] in {v.src for v in self.vars.values()}:
                 raise TemplateCompileError(f"`{self.name}`: the function for `{written}` "
                                            f"(`{py}`) is hidden by a parameter")
 
@@ -285,7 +287,8 @@ class _Compiler:
                 raise TemplateCompileError(f"`{self.name}`: parameter `{param}` has no "
                                            f"default but follows `{defaulted}`, which has one")
             defaulted = param if default is not None else defaulted
-            params.append(f"{param}: {annotation}" + ("" if default is None else f" = {default}"))
+            params.append(f"{_py_name(param)}: {annotation}"
+                          + ("" if default is None else f" = {default}"))
         one = f"def {self.name}({', '.join(params)}) -> str:"
         if len(one) <= 100:
             return [one]
@@ -347,7 +350,7 @@ class _Compiler:
         uses = _loop_uses(node.body)
         items = self.expr(node.iter)
         elem = _elem(items.type)
-        mine = [self.names.fresh(node.target.name, elem)]  # in use until the loop ends
+        mine = [self.names.fresh(_py_name(node.target.name), elem)]  # in use until the loop ends
         self.names.live.add(mine[0])
         if uses & _NEEDS_ITEMS and not items.src.isidentifier():
             mine.append(self.names.fresh(_items_name(node.iter), items.type))
@@ -485,13 +488,10 @@ class _Compiler:
         """A record's field, or an attribute of the innermost loop's `loop`."""
         if self.loops and isinstance(node.node, jn.Name) and node.node.name == "loop":
             return self.loop_attr(node.attr)
-        if keyword.iskeyword(node.attr):
-            raise TemplateCompileError(f"`{self.name}`: field `{node.attr}` is not "
-                                       "usable as a Python name")
         obj = self.expr(node.node)
         record = _strip(obj.type)
         fields = self.types.records.get(record.name or "", {}) if record.kind == "record" else {}
-        return Code(f"{obj.at(ATOM)}.{node.attr}", fields.get(node.attr, ANY))
+        return Code(f"{obj.at(ATOM)}.{_py_name(node.attr)}", fields.get(node.attr, ANY))
 
     def loop_attr(self, attr: str) -> Code:
         loop = self.loops[-1]
@@ -683,11 +683,7 @@ class _Compiler:
             raise TemplateCompileError(f"`{self.name}`: only declared templates can be "
                                        f"called, found `{callee or type(node.node).__name__}`")
         args = [self.expr(arg).src for arg in node.args]
-        for kw in node.kwargs:
-            if keyword.iskeyword(kw.key):
-                raise TemplateCompileError(f"`{self.name}`: argument `{kw.key}` is not "
-                                           "usable as a Python name")
-            args.append(f"{kw.key}={self.expr(kw.value).src}")
+        args += [f"{_py_name(kw.key)}={self.expr(kw.value).src}" for kw in node.kwargs]
         return Code(f"{self.calls[callee]}({', '.join(args)})", STRING)
 
 
@@ -778,10 +774,15 @@ def _loop_uses(nodes: list[jn.Node]) -> set[str]:
     return used
 
 
+def _py_name(name: str) -> str:
+    """A `.pops` name in Python, as the Python target spells fields and parameters: a
+    keyword with an underscore after it (`class_`)."""
+    return name + "_" if keyword.iskeyword(name) else name
+
+
 def _items_name(node: jn.Node) -> str:
     """What to call a list a loop needs by name: `ticket.tags` as `tags`."""
-    return node.attr if isinstance(node, jn.Getattr) and not keyword.iskeyword(node.attr) \
-        else "items"
+    return _py_name(node.attr) if isinstance(node, jn.Getattr) else "items"
 
 
 def _dotted(node: jn.Node) -> str | None:
