@@ -1,0 +1,57 @@
+"""Prometheus metrics of prompt calls, labelled by prompt and version: what the
+`monitor` blocks' objectives (latency percentiles, error rate, tokens, policy
+violations) are computed from."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from prometheus_client import CollectorRegistry
+from prometheus_client import Counter
+from prometheus_client import Histogram
+from prometheus_client import generate_latest
+
+from promptlang.runtime.record import CallRecord
+
+LABELS = ("prompt", "version")
+# Model calls take from a fraction of a second to a minute or two.
+LATENCY_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0)
+
+
+class Metrics:
+    """The four metric families, registered in their own registry by default so that
+    creating two (one per test, one per app) never clashes; pass
+    `prometheus_client.REGISTRY` to expose them with the process's other metrics.
+    `observe` is a call observer: `call(..., on_metrics=metrics.observe)`."""
+
+    def __init__(self, registry: CollectorRegistry | None = None, *,
+                 buckets: Sequence[float] = LATENCY_BUCKETS) -> None:
+        self.registry = registry if registry is not None else CollectorRegistry()
+        self.latency = Histogram(
+            "popsc_prompt_latency_seconds", "Prompt call latency, retries and fallbacks included",
+            LABELS, buckets=buckets, registry=self.registry)
+        self.tokens = Counter(
+            "popsc_prompt_tokens_total", "Tokens of every answer received, by direction",
+            (*LABELS, "direction"), registry=self.registry)
+        self.errors = Counter(
+            "popsc_prompt_errors_total", "Failed prompt calls, by error kind",
+            (*LABELS, "kind"), registry=self.registry)
+        self.violations = Counter(
+            "popsc_policy_violations_total", "Runtime policy rule matches, by policy",
+            (*LABELS, "policy"), registry=self.registry)
+
+    def observe(self, record: CallRecord) -> None:
+        """Count one finished call. Latency is observed for every call, failed or not, so
+        that the histogram's count is the number of calls (the error rate's divisor)."""
+        labels = (record.prompt_name, record.prompt_version)
+        self.latency.labels(*labels).observe(record.latency_s)
+        self.tokens.labels(*labels, "input").inc(record.input_tokens)
+        self.tokens.labels(*labels, "output").inc(record.output_tokens)
+        if record.error is not None:
+            self.errors.labels(*labels, record.error.kind).inc()
+        for violation in record.violations:
+            self.violations.labels(*labels, violation.policy).inc()
+
+    def exposition(self) -> bytes:
+        """The registry in the Prometheus text format, for a `/metrics` endpoint."""
+        return generate_latest(self.registry)
