@@ -37,6 +37,18 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 # ---- the world the templates see ---------------------------------------------------------
+# One source for the classes: executed here for the rendering tests, and the prelude of the
+# module that mypy checks below.
+MODULE = '''\
+from __future__ import annotations
+
+import enum
+
+import attrs
+
+from promptlang.runtime import text as _t
+
+
 class Priority(enum.Enum):
     low = "low"
     normal = "normal"
@@ -63,6 +75,12 @@ class Ticket:
     nick: str | None = None
     count: int = 0
     vip: bool = False
+'''
+_WORLD: dict = {"__name__": __name__}
+exec(compile(MODULE, "<template world>", "exec"), _WORLD)
+Priority = _WORLD["Priority"]
+Order = _WORLD["Order"]
+Ticket = _WORLD["Ticket"]
 
 
 def _t(kind: str, name: str | None = None, of: TypeIR | None = None) -> TypeIR:
@@ -530,43 +548,6 @@ def test_json_is_plain_sorted_and_unescaped():
 
 
 # ---- mypy --strict ------------------------------------------------------------------------
-MODULE = '''\
-from __future__ import annotations
-
-import enum
-
-import attrs
-
-from promptlang.runtime import text as _t
-
-
-class Priority(enum.Enum):
-    low = "low"
-    normal = "normal"
-    high = "high"
-    urgent = "urgent"
-
-
-@attrs.frozen
-class Order:
-    id: str
-    total: float
-
-
-@attrs.frozen
-class Ticket:
-    id: str
-    body: str
-    priority: Priority
-    tags: list[str]
-    levels: list[Priority]
-    orders: list[Order]
-    metadata: dict[str, str]
-    last_order: Order | None = None
-    nick: str | None = None
-    count: int = 0
-    vip: bool = False
-'''
 
 
 @pytest.mark.skipif(importlib.util.find_spec("mypy") is None, reason="mypy is not installed")

@@ -74,24 +74,16 @@ def template_signature(program, sym) -> TemplateSignature:
     if sym.qname in memo:
         return memo[sym.qname]
     scope = program.scopes[sym.module]
-    params = program.fields_of(scope, sym.decl.params, _Quiet())
+    params = program.fields_of(scope, sym.decl.params, Sink())  # its own check reports
     if sym.qname in busy:
         return TemplateSignature(sym.name, params, dict.fromkeys(params, NO_KINDS))
     busy.add(sym.qname)
     try:
-        reaches = _reaching(Ctx(program, scope, _Quiet()), sym.decl.body, params)
+        reaches = _reaching(Ctx(program, scope, Sink()), sym.decl.body, params)
     finally:
         busy.discard(sym.qname)
     memo[sym.qname] = TemplateSignature(sym.name, params, reaches)
     return memo[sym.qname]
-
-
-class _Quiet(Sink):
-    """Where a callee's diagnostics go while its signature is computed: its own check
-    reports them. Truthy even when empty, so `sink or scope.sink` keeps it."""
-
-    def __bool__(self) -> bool:
-        return True
 
 
 def _reaching(ctx: Ctx, body: n.Str, params: dict[str, FieldInfo]) -> dict[str, frozenset[str]]:
