@@ -13,6 +13,7 @@ import traceback
 import click
 
 from promptlang import __version__
+from promptlang.project import KNOWN_TARGETS
 
 EXIT_ERRORS = 1
 EXIT_USAGE = 2
@@ -89,22 +90,31 @@ def check(path: str | None, fmt: str, no_cache: bool) -> None:
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="How to print diagnostics.")
 @click.option("--no-cache", is_flag=True, help="Ignore and do not write the .popsc-cache folder.")
+@click.option("--target", "targets", multiple=True, type=click.Choice(KNOWN_TARGETS),
+              help="A target to build (repeatable; default: [build] targets of pops.toml).")
 @_guard
-def build(path: str | None, out: str | None, fmt: str, no_cache: bool) -> None:
-    """Check PATH, then write bundle.json and manifest.json under the out folder.
+def build(path: str | None, out: str | None, fmt: str, no_cache: bool,
+          targets: tuple[str, ...]) -> None:
+    """Check PATH, then write the artifacts of the selected targets under the out folder,
+    with bundle.json and manifest.json.
 
     Nothing is written when the check finds errors."""
     from promptlang import driver
     from promptlang.project import UsageError
 
     try:
-        result = driver.build(path, out=out, use_cache=not no_cache)
+        result = driver.build(path, out=out, use_cache=not no_cache,
+                              targets=list(targets) if targets else None)
     except UsageError as error:
         raise click.UsageError(str(error))
     _print_diagnostics(result.check.diagnostics, result.check.sources, fmt)
     if result.check.has_errors:
         sys.exit(EXIT_ERRORS)
-    click.echo(f"wrote {len(result.written)} files to {result.out}", err=True)
+    for target in result.skipped:
+        click.echo(f"note: target `{target}` is not built by popsc {__version__} yet; skipped",
+                   err=True)
+    built = ", ".join(result.targets) or "bundle only"
+    click.echo(f"wrote {len(result.written)} files to {result.out} ({built})", err=True)
 
 
 def _print_diagnostics(diagnostics, sources, fmt: str) -> None:

@@ -196,11 +196,17 @@ class BuildResult:
     check: CheckResult
     out: Path | None
     written: list[str]
+    targets: list[str] = attrs.field(factory=list)
+    skipped: list[str] = attrs.field(factory=list)
 
 
-def build(path: str | None, *, out: str | None = None, use_cache: bool = True) -> BuildResult:
+def build(path: str | None, *, out: str | None = None, use_cache: bool = True,
+          targets: list[str] | None = None) -> BuildResult:
     """Check, then lower and emit every artifact under the out folder; nothing is
-    written when the check has errors."""
+    written when the check has errors. `targets` (else `[build] targets`, else every
+    target this version builds) selects the artifacts besides the bundle; targets this
+    version does not build yet are skipped and listed in the result."""
+    from promptlang.emit.targets import available
     from promptlang.emit.targets import emit_all
     from promptlang.emit.files import write
     from promptlang.lower import lower
@@ -212,8 +218,12 @@ def build(path: str | None, *, out: str | None = None, use_cache: bool = True) -
     root = project.root or Path(path or ".").resolve().parent
     out_dir = Path(out) if out else root / project.out_dir
     program_ir = lower(result.program, _project_info(project))
-    files = emit_all(program_ir)
-    return BuildResult(result, out_dir, write(files, out_dir))
+    wanted = targets if targets is not None else project.targets
+    wanted = list(dict.fromkeys(wanted if wanted is not None else available()))
+    built = [t for t in wanted if t in available()]
+    files = emit_all(program_ir, built)
+    return BuildResult(result, out_dir, write(files, out_dir), built,
+                       [t for t in wanted if t not in built])
 
 
 def _project_info(project: proj.Project) -> dict:

@@ -81,6 +81,7 @@ class ModelIR:
 
     qname: str
     name: str
+    module: str
     provider: str
     model: str | None
     settings: dict[str, t.Any]

@@ -99,7 +99,7 @@ class _Lowering:
                   if k not in ("provider", "name", "api_key", "fallback")}
         fallback = settings.get("fallback")
         return ir.ModelIR(
-            qname=sym.qname, name=sym.name,
+            qname=sym.qname, name=sym.name, module=sym.module,
             provider=_text(settings.get("provider")) or "",
             model=_text(settings.get("name")), settings=values,
             api_key=secret_ref(settings["api_key"].value) if "api_key" in settings else None,

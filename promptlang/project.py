@@ -41,6 +41,12 @@ class Project:
     def out_dir(self) -> str:
         return str(self.config.get("build", {}).get("out", "build"))
 
+    @property
+    def targets(self) -> list[str] | None:
+        """`[build] targets`, or None when pops.toml does not say."""
+        targets = self.config.get("build", {}).get("targets")
+        return [str(t) for t in targets] if isinstance(targets, list) else None
+
 
 def find_root(start: Path) -> Path | None:
     """The nearest folder upward from `start` holding `pops.toml`."""

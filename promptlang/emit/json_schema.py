@@ -27,6 +27,21 @@ def type_schema(program: ir.ProgramIR, type_: ir.TypeIR) -> dict:
     return root
 
 
+def output_schema(program: ir.ProgramIR, type_: ir.TypeIR) -> dict:
+    """The schema a prompt asks its model for: the record's own, or for any other
+    output an object wrapping it as `value` (providers want an object at the root;
+    the SDK unwraps the answer)."""
+    if type_.kind == "record":
+        return type_schema(program, type_)
+    inner = type_schema(program, type_)
+    defs = inner.pop("$defs", None)
+    schema: dict = {"type": "object", "properties": {"value": inner}, "required": ["value"],
+                    "additionalProperties": False}
+    if defs:
+        schema["$defs"] = defs
+    return schema
+
+
 def _refers_to(defs: dict, qname: str) -> bool:
     return f'"#/$defs/{qname}"' in json.dumps(defs)
 

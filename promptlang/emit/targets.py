@@ -2,16 +2,44 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from collections.abc import Iterable
+
 from promptlang import ir
 from promptlang.emit import bundle
+from promptlang.emit import python
 from promptlang.emit.files import FileSet
 
+Emitter = Callable[[ir.ProgramIR, FileSet], None]
+
 # Always written, whatever targets are selected.
-ALWAYS = (bundle.emit,)
+ALWAYS: tuple[Emitter, ...] = (bundle.emit,)
+
+# Each target and its emitter; a target `pops.toml` may name that this version of popsc
+# does not build yet maps to None (it is skipped with a notice, not an error, so that
+# projects can list the targets they will want).
+TARGETS: dict[str, Emitter | None] = {
+    "python": python.emit,
+    "ci": None,
+    "kubernetes": None,
+    "terraform": None,
+    "monitoring": None,
+    "docs": None,
+}
 
 
-def emit_all(program: ir.ProgramIR) -> FileSet:
+def available() -> list[str]:
+    """The targets this version builds."""
+    return [name for name, emit in TARGETS.items() if emit is not None]
+
+
+def emit_all(program: ir.ProgramIR, targets: Iterable[str]) -> FileSet:
+    """Every file of the always-written artifacts and of the targets named."""
     files = FileSet()
     for emit in ALWAYS:
         emit(program, files)
+    for name in targets:
+        emit = TARGETS.get(name)
+        if emit is not None:
+            emit(program, files)
     return files

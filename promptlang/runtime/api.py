@@ -13,6 +13,19 @@ from promptlang.runtime.call import acall
 from promptlang.runtime.call import call
 from promptlang.runtime.call import observers
 from promptlang.runtime.config import ModelConfig
+from promptlang.runtime.convert import anything
+from promptlang.runtime.convert import boolean
+from promptlang.runtime.convert import fields
+from promptlang.runtime.convert import integer
+from promptlang.runtime.convert import list_of
+from promptlang.runtime.convert import map_of
+from promptlang.runtime.convert import member
+from promptlang.runtime.convert import number
+from promptlang.runtime.convert import optional
+from promptlang.runtime.convert import parse_json
+from promptlang.runtime.convert import plain_inputs
+from promptlang.runtime.convert import string
+from promptlang.runtime.convert import unwrap
 from promptlang.runtime.errors import ConfigurationError
 from promptlang.runtime.errors import InvalidOutput
 from promptlang.runtime.errors import MissingApiKey
@@ -31,6 +44,7 @@ from promptlang.runtime.policy import OutputRule
 from promptlang.runtime.policy import Policy
 from promptlang.runtime.providers import Providers
 from promptlang.runtime.providers import default_providers
+from promptlang.runtime.providers.base import JsonSchema
 from promptlang.runtime.providers.replay import input_json
 from promptlang.runtime.providers.replay import recording_key
 from promptlang.runtime.providers.replay import write_recording
@@ -40,9 +54,11 @@ from promptlang.runtime.record import Violation
 
 __all__ = [
     "REDACTED", "AuditLog", "Backoff", "CallRecord", "Completion", "ConfigurationError",
-    "DenyPattern", "DenyWords", "InvalidOutput", "Message", "Metrics", "MissingApiKey",
-    "MissingRecording", "ModelConfig", "Observer", "OutputRule", "Policy", "PolicyViolation",
-    "PromptError", "PromptInfo", "ProviderError", "Providers", "RateLimited", "Timeout",
-    "Violation", "acall", "call", "default_providers", "input_json", "observers", "recording_key",
-    "redact", "write_recording",
+    "DenyPattern", "DenyWords", "InvalidOutput", "JsonSchema", "Message", "Metrics",
+    "MissingApiKey", "MissingRecording", "ModelConfig", "Observer", "OutputRule", "Policy",
+    "PolicyViolation", "PromptError", "PromptInfo", "ProviderError", "Providers", "RateLimited",
+    "Timeout", "Violation", "acall", "anything", "boolean", "call", "default_providers",
+    "fields", "input_json", "integer", "list_of", "map_of", "member", "number", "observers",
+    "optional", "parse_json", "plain_inputs", "recording_key", "redact", "string", "unwrap",
+    "write_recording",
 ]

@@ -105,13 +105,15 @@ def length(value: t.Sized) -> int:
 
 
 def to_plain(value: object) -> object:
-    """A value as JSON data: attrs records as objects of their fields, enum members as
-    their values, lists, tuples and maps item by item."""
+    """A value as JSON data: attrs records as objects of their fields (named as in the
+    `.pops` file: a field the SDK calls `class_` carries its name `class` in metadata),
+    enum members as their values, lists, tuples and maps item by item."""
     if isinstance(value, enum.Enum):
         return value.value
     cls = type(value)
     if attrs.has(cls):
-        return {field.name: to_plain(getattr(value, field.name)) for field in attrs.fields(cls)}
+        return {field.metadata.get("name", field.name): to_plain(getattr(value, field.name))
+                for field in attrs.fields(cls)}
     if isinstance(value, dict):
         return {name: to_plain(item) for name, item in value.items()}
     if isinstance(value, (list, tuple)):

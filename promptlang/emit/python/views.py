@@ -1,32 +1,43 @@
-"""Flat view models of the IR for the Python SDK templates: every Python type and
-expression is computed here, so templates only loop and interpolate."""
+"""Flat view models of the IR for the SDK's templates: every Python type, expression and
+name is computed here, so `module.py.j2` only loops and interpolates.
+
+Names go through a `ModuleScope`, which writes the imports a module needs as its code
+asks for names of other modules."""
 
 from __future__ import annotations
 
-import keyword
-import re
+from collections.abc import Mapping
 
 import attrs
 
 from promptlang import ir
+from promptlang.emit.python.layout import ModuleScope
+from promptlang.emit.python.layout import identifier
+from promptlang.emit.python.literals import py_literal
 
 _PRIMS = {"string": "str", "int": "int", "float": "float", "bool": "bool", "any": "object"}
+_CONVERTERS = {"string": "_rt.string", "int": "_rt.integer", "float": "_rt.number",
+               "bool": "_rt.boolean", "any": "_rt.anything"}
 
 
 @attrs.frozen
 class FieldView:
-    """One attrs field: its Python name, annotation and `attrs.field(...)` arguments."""
+    """One attrs field: its Python name, annotation and `attrs.field(...)` or default."""
 
     name: str
     annotation: str
-    spec: str | None  # `attrs.field(...)` or a plain default, None for none
+    spec: str | None
 
 
 @attrs.frozen
 class RecordView:
+    """A record class, with what its `from_data` reads: (Python name, expression)."""
+
     name: str
     doc: str
     fields: tuple[FieldView, ...]
+    required: tuple[str, ...]
+    converted: tuple[tuple[str, str], ...]
 
 
 @attrs.frozen
@@ -36,65 +47,132 @@ class EnumView:
     members: tuple[tuple[str, str], ...]  # (python name, value)
 
 
-class Names:
-    """Python names for records and enums: the short name unless two modules declare
-    the same one, then prefixed with the module (`support_types_Ticket`)."""
+class Typing:
+    """Python annotations, converters and values of IR types, as one module names them."""
 
-    def __init__(self, program: ir.ProgramIR):
-        counts: dict[str, int] = {}
-        for decl in (*program.records, *program.enums):
-            counts[decl.name] = counts.get(decl.name, 0) + 1
-        self.by_qname = {
-            d.qname: d.name if counts[d.name] == 1 else identifier(d.qname.replace(".", "_"))
-            for d in (*program.records, *program.enums)
-        }
+    def __init__(self, scope: ModuleScope, records: Mapping[str, ir.RecordIR]):
+        self.scope, self.records = scope, records
 
     def annotation(self, type_: ir.TypeIR) -> str:
         kind = type_.kind
         if kind in _PRIMS:
             return _PRIMS[kind]
         if kind == "list":
-            return f"list[{self.annotation(type_.of)}]"
+            return f"list[{self.annotation(_of(type_))}]"
         if kind == "map":
-            return f"dict[str, {self.annotation(type_.of)}]"
+            return f"dict[str, {self.annotation(_of(type_))}]"
         if kind == "optional":
-            return f"{self.annotation(type_.of)} | None"
-        return self.by_qname[type_.name]
+            return f"{self.annotation(_of(type_))} | None"
+        return self.scope.ref(_name(type_))
+
+    def converter(self, type_: ir.TypeIR) -> str:
+        """An expression for the `Converter` of a type (see `promptlang.runtime.convert`)."""
+        kind = type_.kind
+        if kind in _CONVERTERS:
+            return _CONVERTERS[kind]
+        wrappers = {"list": "_rt.list_of", "map": "_rt.map_of", "optional": "_rt.optional"}
+        if kind in wrappers:
+            return f"{wrappers[kind]}({self.converter(_of(type_))})"
+        if kind == "enum":
+            return f"_rt.member({self.scope.ref(_name(type_))})"
+        return f"{self.scope.ref(_name(type_))}.from_data"
+
+    def value(self, value: object, type_: ir.TypeIR) -> str:
+        """A JSON value of the IR as Python source of the given type."""
+        kind = type_.kind
+        if value is None:
+            return "None"
+        if kind == "optional":
+            return self.value(value, _of(type_))
+        if kind == "enum":
+            return f"{self.scope.ref(_name(type_))}.{identifier(str(value))}"
+        if kind == "list" and isinstance(value, list):
+            return "[" + ", ".join(self.value(v, _of(type_)) for v in value) + "]"
+        if kind == "map" and isinstance(value, dict):
+            return "{" + ", ".join(f"{k!r}: {self.value(v, _of(type_))}" for k, v in value.items()) + "}"
+        if kind == "record" and isinstance(value, dict):
+            record = self.records[_name(type_)]
+            types = {f.name: f.type for f in record.fields}
+            args = ", ".join(f"{identifier(k)}={self.value(v, types[k])}" for k, v in value.items())
+            return f"{self.scope.ref(record.qname)}({args})"
+        if kind == "float" and isinstance(value, (int, float)):
+            return repr(float(value))
+        return py_literal(value)
+
+    def default(self, field: ir.FieldIR) -> str | None:
+        """The source of a field's or parameter's default; None when it has none (an
+        optional without one defaults to None)."""
+        if not field.has_default:
+            return "None" if field.type.kind == "optional" else None
+        return self.value(field.default, field.type)
 
 
-def identifier(name: str) -> str:
-    """A valid Python identifier for a .pops name (keywords get a trailing underscore)."""
-    cleaned = re.sub(r"\W", "_", name)
-    return cleaned + "_" if keyword.iskeyword(cleaned) else cleaned
+def _of(type_: ir.TypeIR) -> ir.TypeIR:
+    assert type_.of is not None, type_
+    return type_.of
 
 
-def record_view(record: ir.RecordIR, names: Names, enums: dict[str, ir.EnumIR]) -> RecordView:
-    fields = tuple(_field_view(f, names, enums) for f in record.fields)
-    return RecordView(names.by_qname[record.qname], record.doc or f"The `{record.name}` record.", fields)
+def _name(type_: ir.TypeIR) -> str:
+    assert type_.name is not None, type_
+    return type_.name
 
 
-def enum_view(enum: ir.EnumIR, names: Names) -> EnumView:
-    return EnumView(names.by_qname[enum.qname], enum.doc or f"The `{enum.name}` enum.",
+def enum_view(enum: ir.EnumIR, scope: ModuleScope) -> EnumView:
+    return EnumView(scope.ref(enum.qname), enum.doc or f"The `{enum.name}` enum.",
                     tuple((identifier(m), m) for m in enum.members))
 
 
-def _field_view(field: ir.FieldIR, names: Names, enums: dict[str, ir.EnumIR]) -> FieldView:
-    annotation = names.annotation(field.type)
-    validators = _validators(field)
-    default = _default(field, names, enums)
+def record_view(record: ir.RecordIR, typing: Typing) -> RecordView:
+    return RecordView(
+        name=typing.scope.ref(record.qname),
+        doc=record.doc or f"The `{record.name}` record.",
+        fields=tuple(_field_view(f, typing) for f in record.fields),
+        required=tuple(f.name for f in record.fields if must_be_given(f)),
+        converted=tuple((identifier(f.name), converted(f, typing)) for f in record.fields),
+    )
+
+
+def must_be_given(field: ir.FieldIR) -> bool:
+    return not field.has_default and field.type.kind != "optional"
+
+
+def converted(field: ir.FieldIR, typing: Typing) -> str:
+    """How `from_data` (or a prompt's `arguments`) reads one field from the JSON object
+    `fields`, naming it after `where` in errors."""
+    key = py_literal(field.name)
+    where = f'f"{{where}}.{field.name}"'
+    convert = typing.converter(field.type)
+    if must_be_given(field):
+        return f"{convert}(fields[{key}], {where})"
+    if not field.has_default:
+        return f"{convert}(fields.get({key}), {where})"
+    default = typing.default(field)
+    return f"{convert}(fields[{key}], {where}) if {key} in fields else {default}"
+
+
+def _field_view(field: ir.FieldIR, typing: Typing) -> FieldView:
+    annotation = typing.annotation(field.type)
     args = []
+    default = typing.default(field)
+    mutable = field.has_default and isinstance(field.default, (list, dict))
     if default is not None:
-        args.append(default)
+        args.append(f"factory=lambda: {default}" if mutable else f"default={default}")
+    validators = _validators(field)
     if validators:
         inner = validators[0] if len(validators) == 1 else "[" + ", ".join(validators) + "]"
         if field.type.kind == "optional":
             inner = f"_v.optional({inner})"
         args.append(f"validator={inner}")
+    if identifier(field.name) != field.name:
+        args.append(f"metadata={{'name': {field.name!r}}}")
+    name = identifier(field.name)
     if not args:
-        return FieldView(identifier(field.name), annotation, None)
-    if len(args) == 1 and default is not None and not default.startswith("factory="):
-        return FieldView(identifier(field.name), annotation, default.removeprefix("default="))
-    return FieldView(identifier(field.name), annotation, "attrs.field(" + ", ".join(args) + ")")
+        return FieldView(name, annotation, None)
+    if args == [f"default={default}"]:
+        return FieldView(name, annotation, default)
+    if mutable and args == [f"factory=lambda: {default}"] and default in ("[]", "{}"):
+        return FieldView(name, annotation, f"attrs.field(factory={'list' if default == '[]' else 'dict'})")
+    return FieldView(name, annotation, "attrs.field(" + ", ".join(args) + ")")
 
 
 def _validators(field: ir.FieldIR) -> list[str]:
@@ -110,32 +188,3 @@ def _validators(field: ir.FieldIR) -> list[str]:
     if field.maximum is not None:
         found.append(f"_v.le({field.maximum!r})")
     return found
-
-
-def _default(field: ir.FieldIR, names: Names, enums) -> str | None:
-    if not field.has_default:
-        return "default=None" if field.type.kind == "optional" else None
-    value = python_value(field.default, field.type, names, enums)
-    if isinstance(field.default, (list, dict)):
-        return f"factory=lambda: {value}" if field.default else f"factory={'list' if isinstance(field.default, list) else 'dict'}"
-    return f"default={value}"
-
-
-def python_value(value, type_: ir.TypeIR, names: Names, enums) -> str:
-    """A JSON value of the IR as Python source of the given type."""
-    kind = type_.kind
-    if value is None:
-        return "None"
-    if kind == "optional":
-        return python_value(value, type_.of, names, enums)
-    if kind == "enum":
-        return f"{names.by_qname[type_.name]}.{identifier(value)}"
-    if kind == "list":
-        return "[" + ", ".join(python_value(v, type_.of, names, enums) for v in value) + "]"
-    if kind == "map":
-        return "{" + ", ".join(f"{k!r}: {python_value(v, type_.of, names, enums)}" for k, v in value.items()) + "}"
-    if kind == "record":
-        return f"{names.by_qname[type_.name]}(" + ", ".join(f"{identifier(k)}={v!r}" for k, v in value.items()) + ")"
-    if kind == "float":
-        return repr(float(value))
-    return repr(value)

@@ -1,0 +1,150 @@
+"""Turning a model's JSON answer into the typed output the SDK promises.
+
+The generated SDK builds one converter per output type from these pieces
+(`list_of(member(Priority))`, `Reply.from_data`, ...). A converter takes the decoded
+JSON value and `where` (the path that error messages name, `output.items[2].price`) and
+returns the typed value or raises `ValueError`/`TypeError` with a message the model can
+act on: the runtime shows it to the model once to repair the answer, then raises
+`InvalidOutput` with it. The `.pops` annotations (`@max_len`, `@range`, ...) are checked
+by the attrs validators of the record classes, so the converters only check types.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import typing as t
+from collections.abc import Callable
+from collections.abc import Mapping
+
+from promptlang.runtime.text import to_plain
+
+T = t.TypeVar("T")
+E = t.TypeVar("E", bound=enum.Enum)
+Converter = Callable[[object, str], T]
+
+# The key a non-record output is wrapped in: providers want an object at the root of a
+# structured-output schema, so `-> list<string>` is asked for as `{"value": [...]}`.
+WRAPPED = "value"
+
+
+def parse_json(text: str) -> object:
+    """The JSON value of an answer; `ValueError` (with the position) when it is not JSON.
+    A Markdown code fence around the JSON, which some models add, is tolerated."""
+    stripped = text.strip()
+    if stripped.startswith("```"):
+        stripped = stripped.split("\n", 1)[1] if "\n" in stripped else ""
+        stripped = stripped.rsplit("```", 1)[0]
+    try:
+        return json.loads(stripped)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"the answer is not JSON ({error.msg} at line {error.lineno} "
+                         f"column {error.colno})") from None
+
+
+def unwrap(data: object) -> object:
+    """The value of a wrapped answer, `{"value": ...}`."""
+    fields_ = fields(data, "output", (WRAPPED,))
+    return fields_[WRAPPED]
+
+
+def fields(data: object, where: str, required: tuple[str, ...] = ()) -> Mapping[str, object]:
+    """`data` as a JSON object holding every `required` key. Keys not declared are
+    ignored: the schema forbids them, but a model adding one has still answered."""
+    if not isinstance(data, dict):
+        raise TypeError(f"{where}: expected an object, got {_kind(data)}")
+    missing = [name for name in required if name not in data]
+    if missing:
+        raise ValueError(f"{where}: missing field{'s' if len(missing) > 1 else ''} "
+                         + ", ".join(f"`{name}`" for name in missing))
+    return t.cast("Mapping[str, object]", data)
+
+
+def string(value: object, where: str) -> str:
+    """A JSON string."""
+    if not isinstance(value, str):
+        raise TypeError(f"{where}: expected a string, got {_kind(value)}")
+    return value
+
+
+def integer(value: object, where: str) -> int:
+    """A JSON integer (`3.0` counts: JSON does not tell them apart; `true` does not)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"{where}: expected an integer, got {_kind(value)}")
+    return value
+
+
+def number(value: object, where: str) -> float:
+    """A JSON number, as a float."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        raise TypeError(f"{where}: expected a number, got {_kind(value)}")
+    return float(value)
+
+
+def boolean(value: object, where: str) -> bool:
+    """A JSON `true` or `false`."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{where}: expected true or false, got {_kind(value)}")
+    return value
+
+
+def anything(value: object, where: str) -> object:
+    """Any JSON value, as it is (`any` in `.pops`)."""
+    return value
+
+
+def member(cls: type[E]) -> Converter[E]:
+    """A converter to a member of the enum `cls`, given its value."""
+    def convert(value: object, where: str) -> E:
+        try:
+            return cls(value)
+        except ValueError:
+            allowed = ", ".join(json.dumps(m.value) for m in cls)
+            raise ValueError(f"{where}: expected one of {allowed}, got {_shown(value)}") from None
+    return convert
+
+
+def list_of(item: Converter[T]) -> Converter[list[T]]:
+    """A converter to a list whose items `item` converts."""
+    def convert(value: object, where: str) -> list[T]:
+        if not isinstance(value, list):
+            raise TypeError(f"{where}: expected a list, got {_kind(value)}")
+        return [item(v, f"{where}[{i}]") for i, v in enumerate(value)]
+    return convert
+
+
+def map_of(item: Converter[T]) -> Converter[dict[str, T]]:
+    """A converter to a map from strings to what `item` converts."""
+    def convert(value: object, where: str) -> dict[str, T]:
+        if not isinstance(value, dict):
+            raise TypeError(f"{where}: expected an object, got {_kind(value)}")
+        return {str(k): item(v, f"{where}.{k}") for k, v in value.items()}
+    return convert
+
+
+def optional(item: Converter[T]) -> Converter[T | None]:
+    """A converter to what `item` converts, or None for a JSON `null`."""
+    def convert(value: object, where: str) -> T | None:
+        return None if value is None else item(value, where)
+    return convert
+
+
+def plain_inputs(values: Mapping[str, object]) -> dict[str, object]:
+    """A call's inputs as JSON data (records as objects, enum members as values), as
+    metrics, the audit log and replay keys read them."""
+    return {name: to_plain(value) for name, value in values.items()}
+
+
+def _kind(value: object) -> str:
+    if value is None:
+        return "null"
+    names = {bool: "a boolean", int: "a number", float: "a number", str: "a string",
+             list: "a list", dict: "an object"}
+    return f"{names.get(type(value), type(value).__name__)} ({_shown(value)})"
+
+
+def _shown(value: object) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 60 else text[:57] + "..."
