@@ -114,7 +114,9 @@ def build(path: str | None, out: str | None, fmt: str, no_cache: bool,
         click.echo(f"note: target `{target}` is not built by popsc {__version__} yet; skipped",
                    err=True)
     built = ", ".join(result.targets) or "bundle only"
-    click.echo(f"wrote {len(result.written)} files to {result.out} ({built})", err=True)
+    unchanged = len(result.written) - len(result.changed)
+    click.echo(f"wrote {len(result.changed)} files to {result.out} ({built})"
+               + (f"; {unchanged} unchanged" if unchanged else ""), err=True)
 
 
 def _print_diagnostics(diagnostics, sources, fmt: str) -> None:

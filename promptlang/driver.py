@@ -195,9 +195,10 @@ class BuildResult:
 
     check: CheckResult
     out: Path | None
-    written: list[str]
+    written: list[str]  # every file of the build
     targets: list[str] = attrs.field(factory=list)
     skipped: list[str] = attrs.field(factory=list)
+    changed: list[str] = attrs.field(factory=list)  # files new or different from the last build
 
 
 def build(path: str | None, *, out: str | None = None, use_cache: bool = True,
@@ -217,13 +218,15 @@ def build(path: str | None, *, out: str | None = None, use_cache: bool = True,
     project = result.project
     root = project.root or Path(path or ".").resolve().parent
     out_dir = Path(out) if out else root / project.out_dir
-    program_ir = lower(result.program, _project_info(project))
     wanted = targets if targets is not None else project.targets
     wanted = list(dict.fromkeys(wanted if wanted is not None else available()))
     built = [t for t in wanted if t in available()]
-    files = emit_all(program_ir, built)
-    return BuildResult(result, out_dir, write(files, out_dir), built,
-                       [t for t in wanted if t not in built])
+    with _no_cyclic_gc():  # as for the check: many objects, none of them garbage yet
+        program_ir = lower(result.program, _project_info(project))
+        files = emit_all(program_ir, built)
+    report = write(files, out_dir)
+    return BuildResult(result, out_dir, report.files, built,
+                       [t for t in wanted if t not in built], report.changed)
 
 
 def _project_info(project: proj.Project) -> dict:

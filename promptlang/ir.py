@@ -257,8 +257,12 @@ class ProgramIR:
 def to_data(value: t.Any) -> t.Any:
     """Plain JSON data: attrs classes become dicts (sorted keys when serialised),
     tuples become lists."""
-    if attrs.has(type(value)):
-        return {f.name: to_data(getattr(value, f.name)) for f in attrs.fields(type(value))}
+    cls = type(value)
+    if cls in _SCALARS:
+        return value
+    names = _field_names(cls)
+    if names is not None:
+        return {name: to_data(getattr(value, name)) for name in names}
     if isinstance(value, (list, tuple)):
         return [to_data(v) for v in value]
     if isinstance(value, dict):
@@ -266,3 +270,18 @@ def to_data(value: t.Any) -> t.Any:
     if isinstance(value, enum.Enum):
         return value.value
     return value
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+_NAMES: dict[type, tuple[str, ...] | None] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...] | None:
+    """The field names of an attrs class, None for other types (memoised: `to_data`
+    runs over every node of a large program)."""
+    try:
+        return _NAMES[cls]
+    except KeyError:
+        names = tuple(f.name for f in attrs.fields(cls)) if attrs.has(cls) else None
+        _NAMES[cls] = names
+        return names

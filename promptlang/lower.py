@@ -31,9 +31,22 @@ def lower(program: Program, project: dict) -> ir.ProgramIR:
     return _Lowering(program).run(project)
 
 
+def _once_per_symbol(method):
+    """Lower a declaration once: content hashes lower the records, templates and models
+    a prompt reaches, which many prompts share."""
+    def lowered(self, sym):
+        key = (method.__name__, sym.qname)
+        if key not in self.memo:
+            self.memo[key] = method(self, sym)
+        return self.memo[key]
+    lowered.__doc__ = method.__doc__
+    return lowered
+
+
 class _Lowering:
     def __init__(self, program: Program):
         self.program = program
+        self.memo: dict[tuple[str, str], object] = {}
         self.scratch = Sink()
         self.applied = applied_policies(program, self.scratch)
 
@@ -82,16 +95,19 @@ class _Lowering:
         return {e.key.value: e for e in entries if isinstance(e, n.Setting)}
 
     # ---- declarations -----------------------------------------------------------------
+    @_once_per_symbol
     def record(self, sym) -> ir.RecordIR:
         scope = self.program.scopes[sym.module]
         fields = self.program.records.get(sym.qname, {})
         return ir.RecordIR(qname=sym.qname, name=sym.name, module=sym.module, doc=self.doc(sym),
                            fields=tuple(self.field(f, scope) for f in fields.values()))
 
+    @_once_per_symbol
     def enum(self, sym) -> ir.EnumIR:
         return ir.EnumIR(qname=sym.qname, name=sym.name, module=sym.module, doc=self.doc(sym),
                          members=tuple(self.program.enums.get(sym.qname, {})))
 
+    @_once_per_symbol
     def model(self, sym) -> ir.ModelIR:
         scope = self.program.scopes[sym.module]
         settings = self.settings(sym.decl.entries)
@@ -110,6 +126,8 @@ class _Lowering:
     def calls(self, scope, body: str) -> dict[str, str]:
         """Each template call written in `body`, resolved to the template's qname."""
         found: dict[str, str] = {}
+        if "(" not in body or "{" not in body:  # no call without both: skip Jinja's parser
+            return found
         try:
             tree = _ENV.parse(body)
         except jinja2.TemplateSyntaxError:
@@ -125,6 +143,7 @@ class _Lowering:
                 found[text] = sym.qname
         return dict(sorted(found.items()))
 
+    @_once_per_symbol
     def template(self, sym) -> ir.TemplateIR:
         scope = self.program.scopes[sym.module]
         params = signature(self.program, sym).params

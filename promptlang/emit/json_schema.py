@@ -14,8 +14,7 @@ from promptlang import ir
 
 def type_schema(program: ir.ProgramIR, type_: ir.TypeIR) -> dict:
     """A self-contained schema (records and enums it reaches under `$defs`)."""
-    records = {r.qname: r for r in program.records}
-    enums = {e.qname: e for e in program.enums}
+    records, enums = _declared(program)
     defs: dict[str, dict] = {}
     root = _schema(type_, records, enums, defs, None)
     if type_.kind == "record":
@@ -25,6 +24,18 @@ def type_schema(program: ir.ProgramIR, type_: ir.TypeIR) -> dict:
     if defs:
         root = {**root, "$defs": dict(sorted(defs.items()))}
     return root
+
+
+_LAST: list = [None, None]  # the program last asked about, and its declarations
+
+
+def _declared(program: ir.ProgramIR) -> tuple[dict[str, ir.RecordIR], dict[str, ir.EnumIR]]:
+    """Records and enums by qualified name, once per program (emitters ask per prompt;
+    the IR holds dicts, so it cannot be a cache key)."""
+    if _LAST[0] is not program:
+        _LAST[:] = [program, ({r.qname: r for r in program.records},
+                              {e.qname: e for e in program.enums})]
+    return _LAST[1]
 
 
 def output_schema(program: ir.ProgramIR, type_: ir.TypeIR) -> dict:

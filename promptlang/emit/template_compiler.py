@@ -62,11 +62,21 @@ def compile_template(name: str, body: str, params: Sequence[Param], calls: Mappi
     in the `.pops` file (a keyword gets an underscore: `class_`, as fields do). `calls`
     maps each callee as the body writes it (`persona`, `std.templates.persona`) to the
     Python function to call; `types` lets the code use values as they are."""
+    return _Compiler(name, params, calls, types or Types()).function(_parse(name, body), doc)
+
+
+def _parse(name: str, body: str) -> list[jn.Node]:
+    """Jinja's tree of `body`. Text without `{` has no tags, so it is what Jinja's lexer
+    would make of it (newlines normalised, one final newline dropped) without the cost
+    of its parser, which is most of a compile."""
+    if "{" not in body:
+        text = body.replace("\r\n", "\n").replace("\r", "\n")
+        text = text[:-1] if text.endswith("\n") else text
+        return [jn.Output([jn.TemplateData(text)])] if text else []
     try:
-        tree = _ENV.parse(body)
+        return _ENV.parse(body).body
     except jinja2.TemplateSyntaxError as error:
         raise TemplateCompileError(f"`{name}`: {error.message}") from None
-    return _Compiler(name, params, calls, types or Types()).function(tree.body, doc)
 
 
 _ENV = jinja2.Environment(autoescape=False)

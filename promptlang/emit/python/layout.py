@@ -47,6 +47,7 @@ class Layout:
         self.name_of: dict[str, str] = {}  # qname -> Python name in that module
         self.class_of: dict[str, str] = {}  # prompt qname -> its class's name
         self.taken: dict[str, set[str]] = {}  # .pops module -> Python names bound there
+        self._parents: set[str] | None = None  # modules that others are inside
         decls: list[tuple[str, str, str]] = [
             *((d.module, d.qname, d.name) for d in (*program.enums, *program.records)),
             *((d.module, d.qname, d.name) for d in (*program.models, *program.templates)),
@@ -86,7 +87,10 @@ class Layout:
         return "/".join(["python", self.package, *parts]) + ".py"
 
     def is_package(self, module: str) -> bool:
-        return any(m.startswith(module + ".") for m in self.module_of.values())
+        if self._parents is None:
+            self._parents = {m.rsplit(".", i)[0] for m in set(self.module_of.values())
+                             for i in range(1, m.count(".") + 1)}
+        return module in self._parents
 
     def packages(self) -> list[str]:
         """Folders that need an `__init__.py` of their own (no module of that name)."""

@@ -6,6 +6,7 @@ one line; longer ones get one item per line, with a trailing comma."""
 
 from __future__ import annotations
 
+import functools
 import json
 
 WIDTH = 96
@@ -41,6 +42,7 @@ def _flat(value: object) -> str:
     raise TypeError(f"not JSON data: {value!r}")
 
 
+@functools.lru_cache(maxsize=4096)  # schemas repeat "type", "string", ...
 def _string(text: str) -> str:
     """A double-quoted literal: JSON's escapes (`\\"`, `\\n`, `\\u001b`) are Python's too."""
     return json.dumps(text, ensure_ascii=False)

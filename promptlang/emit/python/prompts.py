@@ -143,7 +143,7 @@ class Compiler:
     def info(self, prompt: ir.PromptIR) -> str:
         args = [f"name={py_literal(prompt.qname)}", f"version={py_literal(prompt.version or '')}",
                 f"content_hash={py_literal(prompt.content_hash)}"]
-        pii = pii_paths(prompt.params, {r.qname: r for r in self.program.records})
+        pii = pii_paths(prompt.params, self.typing.records)
         if pii:
             args.append(f"pii={py_literal(tuple(pii))}")
         one = f"_rt.PromptInfo({', '.join(args)})"
