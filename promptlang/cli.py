@@ -119,6 +119,37 @@ def build(path: str | None, out: str | None, fmt: str, no_cache: bool,
                + (f"; {unchanged} unchanged" if unchanged else ""), err=True)
 
 
+@cli.command("render")
+@click.argument("prompt")
+@click.option("--input", "input_path", metavar="FILE",
+              help="JSON object of the prompt's inputs ('-' reads standard input).")
+@click.option("--project", "path", metavar="PATH", help="Project folder or file (default: the nearest pops.toml).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Messages as text, or as the JSON list chat APIs take.")
+@click.option("--no-cache", is_flag=True, help="Ignore and do not write the .popsc-cache folder.")
+@_guard
+def render_command(prompt: str, input_path: str | None, path: str | None, fmt: str,
+                   no_cache: bool) -> None:
+    """Print the messages PROMPT renders to for the inputs in FILE.
+
+    PROMPT is a prompt's name (`answer_ticket`) or qualified name
+    (`support.prompts.answer_ticket`). The project is checked first; its errors are
+    printed and nothing is rendered."""
+    from promptlang import driver
+    from promptlang import preview
+    from promptlang.project import UsageError
+
+    try:
+        result = driver.render(path, prompt, input_path, use_cache=not no_cache)
+    except UsageError as error:
+        raise click.UsageError(str(error))
+    if result.check.has_errors or result.rendered is None:
+        _print_diagnostics(result.check.diagnostics, result.check.sources, "text")
+        sys.exit(EXIT_ERRORS)
+    output = preview.as_json(result.rendered) if fmt == "json" else preview.as_text(result.rendered)
+    click.echo(output, nl=False)
+
+
 def _print_diagnostics(diagnostics, sources, fmt: str) -> None:
     from promptlang.diagnostics.render import RENDERERS
     from promptlang.diagnostics.render import summary_line

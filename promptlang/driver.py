@@ -229,6 +229,33 @@ def build(path: str | None, *, out: str | None = None, use_cache: bool = True,
                        [t for t in wanted if t not in built], report.changed)
 
 
+@attrs.define
+class RenderResult:
+    """What `popsc render` did: the check and, when it passed, the rendered prompt."""
+
+    check: CheckResult
+    rendered: object | None  # preview.Rendered
+
+
+def render(path: str | None, prompt: str, input_path: str | None, *,
+           use_cache: bool = True) -> RenderResult:
+    """Check the project, then render `prompt` with the JSON inputs in `input_path`
+    through the generated SDK (raises `project.UsageError` for a prompt or inputs that
+    do not fit)."""
+    from promptlang import preview
+    from promptlang.lower import lower
+
+    inputs = preview.read_inputs(input_path)
+    result = check(path, use_cache=use_cache, need_program=True)
+    if result.has_errors or result.program is None:
+        return RenderResult(result, None)
+    with _no_cyclic_gc():
+        program_ir = lower(result.program, _project_info(result.project))
+    target = preview.find_prompt(program_ir, prompt)
+    return RenderResult(result, preview.render(program_ir, target, inputs,
+                                               preview.input_label(input_path)))
+
+
 def _project_info(project: proj.Project) -> dict:
     info = project.config.get("project", {}) if isinstance(project.config.get("project"), dict) else {}
     return {k: info[k] for k in ("name", "version", "description") if isinstance(info.get(k), str)}

@@ -131,6 +131,15 @@ def optional(item: Converter[T]) -> Converter[T | None]:
     return convert
 
 
+def construct(cls: Callable[..., T], where: str, **values: object) -> T:
+    """`cls(**values)`, with `where` in front of what a validator refuses (`@max_len`,
+    `@range`, ...: attrs names the field, `where` says whose field it is)."""
+    try:
+        return cls(**values)
+    except ValueError as error:
+        raise ValueError(f"{where}: {error}") from None
+
+
 def plain_inputs(values: Mapping[str, object]) -> dict[str, object]:
     """A call's inputs as JSON data (records as objects, enum members as values), as
     metrics, the audit log and replay keys read them."""
