@@ -1,0 +1,1 @@
+"""The `assistant` modules of the project."""

@@ -1,0 +1,1 @@
+"""The `std` modules of the project."""
