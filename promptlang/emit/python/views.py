@@ -147,7 +147,13 @@ def converted(field: ir.FieldIR, typing: Typing) -> str:
     if not field.has_default:
         return f"{convert}(fields.get({key}), {where})"
     default = typing.default(field)
-    return f"{convert}(fields[{key}], {where}) if {key} in fields else {default}"
+    value = f"{convert}(fields[{key}], {where})"
+    one = f"{value} if {key} in fields else {default}"
+    if len(one) <= 72:
+        return one
+    # Wrapped as a formatter would, for an item at 12 spaces (a keyword argument or a
+    # dict entry in the generated methods).
+    return f"(\n                {value}\n                if {key} in fields else {default}\n            )"
 
 
 def _field_view(field: ir.FieldIR, typing: Typing) -> FieldView:
@@ -156,7 +162,8 @@ def _field_view(field: ir.FieldIR, typing: Typing) -> FieldView:
     default = typing.default(field)
     mutable = field.has_default and isinstance(field.default, (list, dict))
     if default is not None:
-        args.append(f"factory=lambda: {default}" if mutable else f"default={default}")
+        factory = {"[]": "list", "{}": "dict"}.get(default, f"lambda: {default}")
+        args.append(f"factory={factory}" if mutable else f"default={default}")
     validators = _validators(field)
     if validators:
         inner = validators[0] if len(validators) == 1 else "[" + ", ".join(validators) + "]"
@@ -170,8 +177,6 @@ def _field_view(field: ir.FieldIR, typing: Typing) -> FieldView:
         return FieldView(name, annotation, None)
     if args == [f"default={default}"]:
         return FieldView(name, annotation, default)
-    if mutable and args == [f"factory=lambda: {default}"] and default in ("[]", "{}"):
-        return FieldView(name, annotation, f"attrs.field(factory={'list' if default == '[]' else 'dict'})")
     return FieldView(name, annotation, "attrs.field(" + ", ".join(args) + ")")
 
 

@@ -176,10 +176,22 @@ class AnswerQuestionPrompt:
         return {
             "question": _rt.string(fields["question"], f"{where}.question"),
             "passages": _rt.list_of(Passage.from_data)(fields["passages"], f"{where}.passages"),
-            "asker": _rt.optional(Asker.from_data)(fields["asker"], f"{where}.asker") if "asker" in fields else None,
-            "history": _rt.list_of(Turn.from_data)(fields["history"], f"{where}.history") if "history" in fields else [],
-            "product_version": _rt.optional(_rt.string)(fields["product_version"], f"{where}.product_version") if "product_version" in fields else None,
-            "topics": _rt.list_of(_rt.string)(fields["topics"], f"{where}.topics") if "topics" in fields else ["the Tidewater platform", "the tw CLI", "the Tidewater SDKs", "event streaming concepts"],
+            "asker": (
+                _rt.optional(Asker.from_data)(fields["asker"], f"{where}.asker")
+                if "asker" in fields else None
+            ),
+            "history": (
+                _rt.list_of(Turn.from_data)(fields["history"], f"{where}.history")
+                if "history" in fields else []
+            ),
+            "product_version": (
+                _rt.optional(_rt.string)(fields["product_version"], f"{where}.product_version")
+                if "product_version" in fields else None
+            ),
+            "topics": (
+                _rt.list_of(_rt.string)(fields["topics"], f"{where}.topics")
+                if "topics" in fields else ["the Tidewater platform", "the tw CLI", "the Tidewater SDKs", "event streaming concepts"]
+            ),
         }
 
     def parse(self, text: str) -> Answer:
@@ -494,8 +506,14 @@ class DraftBugReportPrompt:
         fields = _rt.fields(data, where, ("description",))
         return {
             "description": _rt.string(fields["description"], f"{where}.description"),
-            "asker": _rt.optional(Asker.from_data)(fields["asker"], f"{where}.asker") if "asker" in fields else None,
-            "product_version": _rt.optional(_rt.string)(fields["product_version"], f"{where}.product_version") if "product_version" in fields else None,
+            "asker": (
+                _rt.optional(Asker.from_data)(fields["asker"], f"{where}.asker")
+                if "asker" in fields else None
+            ),
+            "product_version": (
+                _rt.optional(_rt.string)(fields["product_version"], f"{where}.product_version")
+                if "product_version" in fields else None
+            ),
         }
 
     def parse(self, text: str) -> BugReport:
@@ -671,9 +689,18 @@ class ExplainErrorPrompt:
         return {
             "code": _rt.string(fields["code"], f"{where}.code"),
             "message": _rt.string(fields["message"], f"{where}.message"),
-            "sdk": _rt.member(SdkLanguage)(fields["sdk"], f"{where}.sdk") if "sdk" in fields else SdkLanguage.python,
-            "include_code": _rt.boolean(fields["include_code"], f"{where}.include_code") if "include_code" in fields else True,
-            "passages": _rt.list_of(Passage.from_data)(fields["passages"], f"{where}.passages") if "passages" in fields else [],
+            "sdk": (
+                _rt.member(SdkLanguage)(fields["sdk"], f"{where}.sdk")
+                if "sdk" in fields else SdkLanguage.python
+            ),
+            "include_code": (
+                _rt.boolean(fields["include_code"], f"{where}.include_code")
+                if "include_code" in fields else True
+            ),
+            "passages": (
+                _rt.list_of(Passage.from_data)(fields["passages"], f"{where}.passages")
+                if "passages" in fields else []
+            ),
         }
 
     def parse(self, text: str) -> ErrorExplanation:
@@ -855,9 +882,18 @@ class PlanSearchPrompt:
         fields = _rt.fields(data, where, ("question",))
         return {
             "question": _rt.string(fields["question"], f"{where}.question"),
-            "history": _rt.list_of(Turn.from_data)(fields["history"], f"{where}.history") if "history" in fields else [],
-            "sdk": _rt.optional(_rt.member(SdkLanguage))(fields["sdk"], f"{where}.sdk") if "sdk" in fields else None,
-            "examples": _rt.list_of(Example.from_data)(fields["examples"], f"{where}.examples") if "examples" in fields else [Example(input="how do i make messages stay longer", output="{\"query\": \"topic retention period\", \"sections\": [\"concepts\", \"cli\"]}"), Example(input="python consumer keeps getting rebalanced", output="{\"query\": \"consumer group rebalance python\", \"sections\": [\"troubleshooting\", \"api_reference\"], \"filters\": {\"sdk\": \"python\"}}")],
+            "history": (
+                _rt.list_of(Turn.from_data)(fields["history"], f"{where}.history")
+                if "history" in fields else []
+            ),
+            "sdk": (
+                _rt.optional(_rt.member(SdkLanguage))(fields["sdk"], f"{where}.sdk")
+                if "sdk" in fields else None
+            ),
+            "examples": (
+                _rt.list_of(Example.from_data)(fields["examples"], f"{where}.examples")
+                if "examples" in fields else [Example(input="how do i make messages stay longer", output="{\"query\": \"topic retention period\", \"sections\": [\"concepts\", \"cli\"]}"), Example(input="python consumer keeps getting rebalanced", output="{\"query\": \"consumer group rebalance python\", \"sections\": [\"troubleshooting\", \"api_reference\"], \"filters\": {\"sdk\": \"python\"}}")]
+            ),
         }
 
     def parse(self, text: str) -> SearchPlan:
@@ -992,8 +1028,14 @@ class SummarizePagePrompt:
         fields = _rt.fields(data, where, ("page",))
         return {
             "page": Page.from_data(fields["page"], f"{where}.page"),
-            "audience": _rt.member(Audience)(fields["audience"], f"{where}.audience") if "audience" in fields else Audience.practitioner,
-            "max_words": _rt.integer(fields["max_words"], f"{where}.max_words") if "max_words" in fields else 60,
+            "audience": (
+                _rt.member(Audience)(fields["audience"], f"{where}.audience")
+                if "audience" in fields else Audience.practitioner
+            ),
+            "max_words": (
+                _rt.integer(fields["max_words"], f"{where}.max_words")
+                if "max_words" in fields else 60
+            ),
         }
 
     def parse(self, text: str) -> str:

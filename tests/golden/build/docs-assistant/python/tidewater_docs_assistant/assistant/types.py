@@ -71,7 +71,8 @@ class Answer:
 
     @classmethod
     def from_data(cls, data: object, where: str = "Answer") -> Answer:
-        """A `Answer` from JSON data: `TypeError` or `ValueError` when it does not fit."""
+        """Read from JSON data (a model's answer, a request): `TypeError` or
+        `ValueError`, naming the field, when it does not fit."""
         fields = _rt.fields(data, where, ("answer", "citations", "confidence"))
         return _rt.construct(
             cls,
@@ -79,7 +80,10 @@ class Answer:
             answer=_rt.string(fields["answer"], f"{where}.answer"),
             citations=_rt.list_of(_rt.integer)(fields["citations"], f"{where}.citations"),
             confidence=_rt.number(fields["confidence"], f"{where}.confidence"),
-            needs_human=_rt.boolean(fields["needs_human"], f"{where}.needs_human") if "needs_human" in fields else False,
+            needs_human=(
+                _rt.boolean(fields["needs_human"], f"{where}.needs_human")
+                if "needs_human" in fields else False
+            ),
             follow_up=_rt.optional(_rt.string)(fields.get("follow_up"), f"{where}.follow_up"),
         )
 
@@ -98,7 +102,8 @@ class Asker:
 
     @classmethod
     def from_data(cls, data: object, where: str = "Asker") -> Asker:
-        """A `Asker` from JSON data: `TypeError` or `ValueError` when it does not fit."""
+        """Read from JSON data (a model's answer, a request): `TypeError` or
+        `ValueError`, naming the field, when it does not fit."""
         fields = _rt.fields(data, where, ("user_id", "organisation"))
         return _rt.construct(
             cls,
@@ -108,8 +113,14 @@ class Asker:
             display_name=_rt.optional(_rt.string)(fields.get("display_name"), f"{where}.display_name"),
             organisation=_rt.string(fields["organisation"], f"{where}.organisation"),
             api_token=_rt.optional(_rt.string)(fields.get("api_token"), f"{where}.api_token"),
-            audience=_rt.member(Audience)(fields["audience"], f"{where}.audience") if "audience" in fields else Audience.practitioner,
-            sdk=_rt.member(SdkLanguage)(fields["sdk"], f"{where}.sdk") if "sdk" in fields else SdkLanguage.python,
+            audience=(
+                _rt.member(Audience)(fields["audience"], f"{where}.audience")
+                if "audience" in fields else Audience.practitioner
+            ),
+            sdk=(
+                _rt.member(SdkLanguage)(fields["sdk"], f"{where}.sdk")
+                if "sdk" in fields else SdkLanguage.python
+            ),
         )
 
 
@@ -123,11 +134,12 @@ class BugReport:
     expected: str = attrs.field(validator=_v.max_len(500))
     actual: str = attrs.field(validator=_v.max_len(500))
     product_version: str | None = attrs.field(default=None, validator=_v.optional(_v.matches_re('^[0-9]+\\.[0-9]+(\\.[0-9]+)?$')))
-    labels: list[str] = attrs.field(factory=lambda: [], validator=_v.max_len(5))
+    labels: list[str] = attrs.field(factory=list, validator=_v.max_len(5))
 
     @classmethod
     def from_data(cls, data: object, where: str = "BugReport") -> BugReport:
-        """A `BugReport` from JSON data: `TypeError` or `ValueError` when it does not fit."""
+        """Read from JSON data (a model's answer, a request): `TypeError` or
+        `ValueError`, naming the field, when it does not fit."""
         fields = _rt.fields(data, where, ("title", "impact", "steps_to_reproduce", "expected", "actual"))
         return _rt.construct(
             cls,
@@ -138,7 +150,10 @@ class BugReport:
             expected=_rt.string(fields["expected"], f"{where}.expected"),
             actual=_rt.string(fields["actual"], f"{where}.actual"),
             product_version=_rt.optional(_rt.string)(fields.get("product_version"), f"{where}.product_version"),
-            labels=_rt.list_of(_rt.string)(fields["labels"], f"{where}.labels") if "labels" in fields else [],
+            labels=(
+                _rt.list_of(_rt.string)(fields["labels"], f"{where}.labels")
+                if "labels" in fields else []
+            ),
         )
 
 
@@ -154,7 +169,8 @@ class ErrorExplanation:
 
     @classmethod
     def from_data(cls, data: object, where: str = "ErrorExplanation") -> ErrorExplanation:
-        """A `ErrorExplanation` from JSON data: `TypeError` or `ValueError` when it does not fit."""
+        """Read from JSON data (a model's answer, a request): `TypeError` or
+        `ValueError`, naming the field, when it does not fit."""
         fields = _rt.fields(data, where, ("code", "meaning", "likely_causes", "fix_steps"))
         return _rt.construct(
             cls,
@@ -176,11 +192,12 @@ class Page:
     section: DocSection
     body: str = attrs.field(validator=[_v.min_len(1), _v.max_len(60000)])
     last_updated: str = attrs.field(validator=_v.matches_re('^[0-9]{4}-[0-9]{2}-[0-9]{2}$'))
-    tags: list[str] = attrs.field(factory=lambda: [], validator=_v.max_len(10))
+    tags: list[str] = attrs.field(factory=list, validator=_v.max_len(10))
 
     @classmethod
     def from_data(cls, data: object, where: str = "Page") -> Page:
-        """A `Page` from JSON data: `TypeError` or `ValueError` when it does not fit."""
+        """Read from JSON data (a model's answer, a request): `TypeError` or
+        `ValueError`, naming the field, when it does not fit."""
         fields = _rt.fields(data, where, ("title", "url", "section", "body", "last_updated"))
         return _rt.construct(
             cls,
@@ -190,7 +207,10 @@ class Page:
             section=_rt.member(DocSection)(fields["section"], f"{where}.section"),
             body=_rt.string(fields["body"], f"{where}.body"),
             last_updated=_rt.string(fields["last_updated"], f"{where}.last_updated"),
-            tags=_rt.list_of(_rt.string)(fields["tags"], f"{where}.tags") if "tags" in fields else [],
+            tags=(
+                _rt.list_of(_rt.string)(fields["tags"], f"{where}.tags")
+                if "tags" in fields else []
+            ),
         )
 
 
@@ -207,7 +227,8 @@ class Passage:
 
     @classmethod
     def from_data(cls, data: object, where: str = "Passage") -> Passage:
-        """A `Passage` from JSON data: `TypeError` or `ValueError` when it does not fit."""
+        """Read from JSON data (a model's answer, a request): `TypeError` or
+        `ValueError`, naming the field, when it does not fit."""
         fields = _rt.fields(data, where, ("page_title", "section", "url", "text", "score"))
         return _rt.construct(
             cls,
@@ -226,20 +247,27 @@ class SearchPlan:
     """What to search for, rewritten from a chat question."""
 
     query: str = attrs.field(validator=[_v.min_len(3), _v.max_len(200)])
-    sections: list[DocSection] = attrs.field(factory=lambda: [], validator=_v.max_len(3))
+    sections: list[DocSection] = attrs.field(factory=list, validator=_v.max_len(3))
     filters: dict[str, str] = attrs.field(factory=dict)
     product_version: str | None = attrs.field(default=None, validator=_v.optional(_v.matches_re('^[0-9]+\\.[0-9]+(\\.[0-9]+)?$')))
 
     @classmethod
     def from_data(cls, data: object, where: str = "SearchPlan") -> SearchPlan:
-        """A `SearchPlan` from JSON data: `TypeError` or `ValueError` when it does not fit."""
+        """Read from JSON data (a model's answer, a request): `TypeError` or
+        `ValueError`, naming the field, when it does not fit."""
         fields = _rt.fields(data, where, ("query",))
         return _rt.construct(
             cls,
             where,
             query=_rt.string(fields["query"], f"{where}.query"),
-            sections=_rt.list_of(_rt.member(DocSection))(fields["sections"], f"{where}.sections") if "sections" in fields else [],
-            filters=_rt.map_of(_rt.string)(fields["filters"], f"{where}.filters") if "filters" in fields else {},
+            sections=(
+                _rt.list_of(_rt.member(DocSection))(fields["sections"], f"{where}.sections")
+                if "sections" in fields else []
+            ),
+            filters=(
+                _rt.map_of(_rt.string)(fields["filters"], f"{where}.filters")
+                if "filters" in fields else {}
+            ),
             product_version=_rt.optional(_rt.string)(fields.get("product_version"), f"{where}.product_version"),
         )
 
@@ -253,7 +281,8 @@ class Turn:
 
     @classmethod
     def from_data(cls, data: object, where: str = "Turn") -> Turn:
-        """A `Turn` from JSON data: `TypeError` or `ValueError` when it does not fit."""
+        """Read from JSON data (a model's answer, a request): `TypeError` or
+        `ValueError`, naming the field, when it does not fit."""
         fields = _rt.fields(data, where, ("question", "answer"))
         return _rt.construct(
             cls,

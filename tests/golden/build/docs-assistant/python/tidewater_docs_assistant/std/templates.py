@@ -20,7 +20,8 @@ class Example:
 
     @classmethod
     def from_data(cls, data: object, where: str = "Example") -> Example:
-        """A `Example` from JSON data: `TypeError` or `ValueError` when it does not fit."""
+        """Read from JSON data (a model's answer, a request): `TypeError` or
+        `ValueError`, naming the field, when it does not fit."""
         fields = _rt.fields(data, where, ("input", "output"))
         return _rt.construct(
             cls,
@@ -41,7 +42,8 @@ class Source:
 
     @classmethod
     def from_data(cls, data: object, where: str = "Source") -> Source:
-        """A `Source` from JSON data: `TypeError` or `ValueError` when it does not fit."""
+        """Read from JSON data (a model's answer, a request): `TypeError` or
+        `ValueError`, naming the field, when it does not fit."""
         fields = _rt.fields(data, where, ("title", "content"))
         return _rt.construct(
             cls,

@@ -152,9 +152,18 @@ class AnswerTicketPrompt:
         fields = _rt.fields(data, where, ("ticket",))
         return {
             "ticket": Ticket.from_data(fields["ticket"], f"{where}.ticket"),
-            "account": _rt.optional(Customer.from_data)(fields["account"], f"{where}.account") if "account" in fields else None,
-            "tone": _rt.string(fields["tone"], f"{where}.tone") if "tone" in fields else "friendly",
-            "history": _rt.list_of(Message.from_data)(fields["history"], f"{where}.history") if "history" in fields else [],
+            "account": (
+                _rt.optional(Customer.from_data)(fields["account"], f"{where}.account")
+                if "account" in fields else None
+            ),
+            "tone": (
+                _rt.string(fields["tone"], f"{where}.tone")
+                if "tone" in fields else "friendly"
+            ),
+            "history": (
+                _rt.list_of(Message.from_data)(fields["history"], f"{where}.history")
+                if "history" in fields else []
+            ),
         }
 
     def parse(self, text: str) -> Reply:
@@ -389,7 +398,10 @@ class HandoffReplyPrompt:
         return {
             "message": _rt.string(fields["message"], f"{where}.message"),
             "reason": _rt.string(fields["reason"], f"{where}.reason"),
-            "team": _rt.string(fields["team"], f"{where}.team") if "team" in fields else "customer care",
+            "team": (
+                _rt.string(fields["team"], f"{where}.team")
+                if "team" in fields else "customer care"
+            ),
         }
 
     def parse(self, text: str) -> str:
@@ -524,8 +536,14 @@ class OrderStatusReplyPrompt:
         fields = _rt.fields(data, where, ("message",))
         return {
             "message": _rt.string(fields["message"], f"{where}.message"),
-            "order_id": _rt.optional(_rt.string)(fields["order_id"], f"{where}.order_id") if "order_id" in fields else None,
-            "tracking_number": _rt.optional(_rt.string)(fields["tracking_number"], f"{where}.tracking_number") if "tracking_number" in fields else None,
+            "order_id": (
+                _rt.optional(_rt.string)(fields["order_id"], f"{where}.order_id")
+                if "order_id" in fields else None
+            ),
+            "tracking_number": (
+                _rt.optional(_rt.string)(fields["tracking_number"], f"{where}.tracking_number")
+                if "tracking_number" in fields else None
+            ),
         }
 
     def parse(self, text: str) -> str:
@@ -799,7 +817,10 @@ class SummarizeThreadPrompt:
         return {
             "ticket": Ticket.from_data(fields["ticket"], f"{where}.ticket"),
             "history": _rt.list_of(Message.from_data)(fields["history"], f"{where}.history"),
-            "max_words": _rt.integer(fields["max_words"], f"{where}.max_words") if "max_words" in fields else 120,
+            "max_words": (
+                _rt.integer(fields["max_words"], f"{where}.max_words")
+                if "max_words" in fields else 120
+            ),
         }
 
     def parse(self, text: str) -> str:

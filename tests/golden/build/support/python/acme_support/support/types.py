@@ -103,7 +103,8 @@ class Customer:
 
     @classmethod
     def from_data(cls, data: object, where: str = "Customer") -> Customer:
-        """A `Customer` from JSON data: `TypeError` or `ValueError` when it does not fit."""
+        """Read from JSON data (a model's answer, a request): `TypeError` or
+        `ValueError`, naming the field, when it does not fit."""
         fields = _rt.fields(data, where, ("id", "name"))
         return _rt.construct(
             cls,
@@ -111,9 +112,18 @@ class Customer:
             id=_rt.string(fields["id"], f"{where}.id"),
             name=_rt.string(fields["name"], f"{where}.name"),
             email=_rt.optional(_rt.string)(fields.get("email"), f"{where}.email"),
-            plan=_rt.member(Plan)(fields["plan"], f"{where}.plan") if "plan" in fields else Plan.free,
-            language=_rt.member(LanguageCode)(fields["language"], f"{where}.language") if "language" in fields else LanguageCode.en,
-            lifetime_orders=_rt.integer(fields["lifetime_orders"], f"{where}.lifetime_orders") if "lifetime_orders" in fields else 0,
+            plan=(
+                _rt.member(Plan)(fields["plan"], f"{where}.plan")
+                if "plan" in fields else Plan.free
+            ),
+            language=(
+                _rt.member(LanguageCode)(fields["language"], f"{where}.language")
+                if "language" in fields else LanguageCode.en
+            ),
+            lifetime_orders=(
+                _rt.integer(fields["lifetime_orders"], f"{where}.lifetime_orders")
+                if "lifetime_orders" in fields else 0
+            ),
             portal_token=_rt.optional(_rt.string)(fields.get("portal_token"), f"{where}.portal_token"),
         )
 
@@ -128,14 +138,18 @@ class Message:
 
     @classmethod
     def from_data(cls, data: object, where: str = "Message") -> Message:
-        """A `Message` from JSON data: `TypeError` or `ValueError` when it does not fit."""
+        """Read from JSON data (a model's answer, a request): `TypeError` or
+        `ValueError`, naming the field, when it does not fit."""
         fields = _rt.fields(data, where, ("author", "text"))
         return _rt.construct(
             cls,
             where,
             author=_rt.member(Author)(fields["author"], f"{where}.author"),
             text=_rt.string(fields["text"], f"{where}.text"),
-            channel=_rt.member(Channel)(fields["channel"], f"{where}.channel") if "channel" in fields else Channel.email,
+            channel=(
+                _rt.member(Channel)(fields["channel"], f"{where}.channel")
+                if "channel" in fields else Channel.email
+            ),
         )
 
 
@@ -152,7 +166,8 @@ class Order:
 
     @classmethod
     def from_data(cls, data: object, where: str = "Order") -> Order:
-        """A `Order` from JSON data: `TypeError` or `ValueError` when it does not fit."""
+        """Read from JSON data (a model's answer, a request): `TypeError` or
+        `ValueError`, naming the field, when it does not fit."""
         fields = _rt.fields(data, where, ("id", "status", "total", "items"))
         return _rt.construct(
             cls,
@@ -160,7 +175,10 @@ class Order:
             id=_rt.string(fields["id"], f"{where}.id"),
             status=_rt.member(OrderStatus)(fields["status"], f"{where}.status"),
             total=_rt.number(fields["total"], f"{where}.total"),
-            currency=_rt.string(fields["currency"], f"{where}.currency") if "currency" in fields else "EUR",
+            currency=(
+                _rt.string(fields["currency"], f"{where}.currency")
+                if "currency" in fields else "EUR"
+            ),
             items=_rt.list_of(_rt.string)(fields["items"], f"{where}.items"),
             tracking=_rt.optional(_rt.string)(fields.get("tracking"), f"{where}.tracking"),
         )
@@ -173,12 +191,13 @@ class Reply:
     answer: str = attrs.field(validator=[_v.min_len(1), _v.max_len(1200)])
     escalate: bool
     confidence: float = attrs.field(validator=[_v.ge(0), _v.le(1)])
-    follow_up_questions: list[str] = attrs.field(factory=lambda: [], validator=_v.max_len(3))
+    follow_up_questions: list[str] = attrs.field(factory=list, validator=_v.max_len(3))
     internal_note: str | None = attrs.field(default=None, validator=_v.optional(_v.max_len(500)))
 
     @classmethod
     def from_data(cls, data: object, where: str = "Reply") -> Reply:
-        """A `Reply` from JSON data: `TypeError` or `ValueError` when it does not fit."""
+        """Read from JSON data (a model's answer, a request): `TypeError` or
+        `ValueError`, naming the field, when it does not fit."""
         fields = _rt.fields(data, where, ("answer", "escalate", "confidence"))
         return _rt.construct(
             cls,
@@ -186,7 +205,10 @@ class Reply:
             answer=_rt.string(fields["answer"], f"{where}.answer"),
             escalate=_rt.boolean(fields["escalate"], f"{where}.escalate"),
             confidence=_rt.number(fields["confidence"], f"{where}.confidence"),
-            follow_up_questions=_rt.list_of(_rt.string)(fields["follow_up_questions"], f"{where}.follow_up_questions") if "follow_up_questions" in fields else [],
+            follow_up_questions=(
+                _rt.list_of(_rt.string)(fields["follow_up_questions"], f"{where}.follow_up_questions")
+                if "follow_up_questions" in fields else []
+            ),
             internal_note=_rt.optional(_rt.string)(fields.get("internal_note"), f"{where}.internal_note"),
         )
 
@@ -202,13 +224,14 @@ class Ticket:
     body: str = attrs.field(validator=[_v.min_len(1), _v.max_len(4000)])
     priority: Priority = Priority.normal
     channel: Channel = Channel.email
-    tags: list[str] = attrs.field(factory=lambda: [], validator=_v.max_len(20))
+    tags: list[str] = attrs.field(factory=list, validator=_v.max_len(20))
     metadata: dict[str, str] = attrs.field(factory=dict)
     last_order: Order | None = None
 
     @classmethod
     def from_data(cls, data: object, where: str = "Ticket") -> Ticket:
-        """A `Ticket` from JSON data: `TypeError` or `ValueError` when it does not fit."""
+        """Read from JSON data (a model's answer, a request): `TypeError` or
+        `ValueError`, naming the field, when it does not fit."""
         fields = _rt.fields(data, where, ("id", "customer", "body"))
         return _rt.construct(
             cls,
@@ -218,10 +241,22 @@ class Ticket:
             email=_rt.optional(_rt.string)(fields.get("email"), f"{where}.email"),
             subject=_rt.optional(_rt.string)(fields.get("subject"), f"{where}.subject"),
             body=_rt.string(fields["body"], f"{where}.body"),
-            priority=_rt.member(Priority)(fields["priority"], f"{where}.priority") if "priority" in fields else Priority.normal,
-            channel=_rt.member(Channel)(fields["channel"], f"{where}.channel") if "channel" in fields else Channel.email,
-            tags=_rt.list_of(_rt.string)(fields["tags"], f"{where}.tags") if "tags" in fields else [],
-            metadata=_rt.map_of(_rt.string)(fields["metadata"], f"{where}.metadata") if "metadata" in fields else {},
+            priority=(
+                _rt.member(Priority)(fields["priority"], f"{where}.priority")
+                if "priority" in fields else Priority.normal
+            ),
+            channel=(
+                _rt.member(Channel)(fields["channel"], f"{where}.channel")
+                if "channel" in fields else Channel.email
+            ),
+            tags=(
+                _rt.list_of(_rt.string)(fields["tags"], f"{where}.tags")
+                if "tags" in fields else []
+            ),
+            metadata=(
+                _rt.map_of(_rt.string)(fields["metadata"], f"{where}.metadata")
+                if "metadata" in fields else {}
+            ),
             last_order=_rt.optional(Order.from_data)(fields.get("last_order"), f"{where}.last_order"),
         )
 
@@ -235,12 +270,13 @@ class Triage:
     sentiment: Sentiment
     urgency: int = attrs.field(validator=[_v.ge(1), _v.le(5)])
     summary: str = attrs.field(validator=_v.max_len(280))
-    suggested_tags: list[str] = attrs.field(factory=lambda: [], validator=_v.max_len(5))
+    suggested_tags: list[str] = attrs.field(factory=list, validator=_v.max_len(5))
     order_id: str | None = attrs.field(default=None, validator=_v.optional(_v.matches_re('^[0-9]{6}$')))
 
     @classmethod
     def from_data(cls, data: object, where: str = "Triage") -> Triage:
-        """A `Triage` from JSON data: `TypeError` or `ValueError` when it does not fit."""
+        """Read from JSON data (a model's answer, a request): `TypeError` or
+        `ValueError`, naming the field, when it does not fit."""
         fields = _rt.fields(data, where, ("category", "priority", "sentiment", "urgency", "summary"))
         return _rt.construct(
             cls,
@@ -250,7 +286,10 @@ class Triage:
             sentiment=_rt.member(Sentiment)(fields["sentiment"], f"{where}.sentiment"),
             urgency=_rt.integer(fields["urgency"], f"{where}.urgency"),
             summary=_rt.string(fields["summary"], f"{where}.summary"),
-            suggested_tags=_rt.list_of(_rt.string)(fields["suggested_tags"], f"{where}.suggested_tags") if "suggested_tags" in fields else [],
+            suggested_tags=(
+                _rt.list_of(_rt.string)(fields["suggested_tags"], f"{where}.suggested_tags")
+                if "suggested_tags" in fields else []
+            ),
             order_id=_rt.optional(_rt.string)(fields.get("order_id"), f"{where}.order_id"),
         )
 
