@@ -16,6 +16,7 @@ from promptlang.runtime.config import ModelConfig
 from promptlang.runtime.convert import anything
 from promptlang.runtime.convert import boolean
 from promptlang.runtime.convert import construct
+from promptlang.runtime.convert import constraints
 from promptlang.runtime.convert import fields
 from promptlang.runtime.convert import integer
 from promptlang.runtime.convert import list_of
@@ -58,7 +59,7 @@ __all__ = [
     "DenyPattern", "DenyWords", "InvalidOutput", "JsonSchema", "Message", "Metrics",
     "MissingApiKey", "MissingRecording", "ModelConfig", "Observer", "OutputRule", "Policy",
     "PolicyViolation", "PromptError", "PromptInfo", "ProviderError", "Providers", "RateLimited",
-    "Timeout", "Violation", "acall", "anything", "boolean", "call", "construct", "default_providers",
+    "Timeout", "Violation", "acall", "anything", "boolean", "call", "constraints", "construct", "default_providers",
     "fields", "input_json", "integer", "list_of", "map_of", "member", "number", "observers",
     "optional", "parse_json", "plain_inputs", "recording_key", "redact", "string", "unwrap",
     "write_recording",

@@ -13,9 +13,13 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 import typing as t
+from typing import Any
 from collections.abc import Callable
 from collections.abc import Mapping
+
+import attrs
 
 from promptlang.runtime.text import to_plain
 
@@ -157,3 +161,32 @@ def _kind(value: object) -> str:
 def _shown(value: object) -> str:
     text = json.dumps(value, ensure_ascii=False, default=str)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def constraints(*, min_len: int | None = None, max_len: int | None = None,
+                pattern: str | None = None, minimum: float | None = None,
+                maximum: float | None = None) -> Callable[[object, attrs.Attribute[Any], object], None]:
+    """The attrs validator of a field's `.pops` annotations (`@min_len`, `@max_len`,
+    `@pattern`, `@range`). One validator for all of them keeps the generated fields short
+    and typed; None passes (an optional field's null is not checked)."""
+    regex = re.compile(pattern) if pattern is not None else None
+
+    def validate(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is None:
+            return
+        name = attribute.metadata.get("name", attribute.name)
+        if isinstance(value, (str, list, dict)):
+            unit = "characters" if isinstance(value, str) else "items"
+            if min_len is not None and len(value) < min_len:
+                raise ValueError(f"`{name}` has {len(value)} {unit}, fewer than {min_len}")
+            if max_len is not None and len(value) > max_len:
+                raise ValueError(f"`{name}` has {len(value)} {unit}, more than {max_len}")
+        if regex is not None and isinstance(value, str) and regex.search(value) is None:
+            raise ValueError(f"`{name}` does not match /{pattern}/: {_shown(value)}")
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if minimum is not None and value < minimum:
+                raise ValueError(f"`{name}` is {value}, less than {minimum}")
+            if maximum is not None and value > maximum:
+                raise ValueError(f"`{name}` is {value}, more than {maximum}")
+
+    return validate

@@ -164,12 +164,9 @@ def _field_view(field: ir.FieldIR, typing: Typing) -> FieldView:
     if default is not None:
         factory = {"[]": "list", "{}": "dict"}.get(default, f"lambda: {default}")
         args.append(f"factory={factory}" if mutable else f"default={default}")
-    validators = _validators(field)
-    if validators:
-        inner = validators[0] if len(validators) == 1 else "[" + ", ".join(validators) + "]"
-        if field.type.kind == "optional":
-            inner = f"_v.optional({inner})"
-        args.append(f"validator={inner}")
+    rules = _constraints(field)
+    if rules:
+        args.append(f"validator=_rt.constraints({rules})")
     if identifier(field.name) != field.name:
         args.append(f"metadata={{'name': {field.name!r}}}")
     name = identifier(field.name)
@@ -180,16 +177,11 @@ def _field_view(field: ir.FieldIR, typing: Typing) -> FieldView:
     return FieldView(name, annotation, "attrs.field(" + ", ".join(args) + ")")
 
 
-def _validators(field: ir.FieldIR) -> list[str]:
+def _constraints(field: ir.FieldIR) -> str:
+    """The keyword arguments of `_rt.constraints(...)` for a field's annotations."""
     found = []
-    if field.min_len is not None:
-        found.append(f"_v.min_len({field.min_len})")
-    if field.max_len is not None:
-        found.append(f"_v.max_len({field.max_len})")
-    if field.pattern is not None:
-        found.append(f"_v.matches_re({field.pattern!r})")
-    if field.minimum is not None:
-        found.append(f"_v.ge({field.minimum!r})")
-    if field.maximum is not None:
-        found.append(f"_v.le({field.maximum!r})")
-    return found
+    for key in ("min_len", "max_len", "pattern", "minimum", "maximum"):
+        value = getattr(field, key)
+        if value is not None:
+            found.append(f"{key}={py_literal(value)}")
+    return ", ".join(found)

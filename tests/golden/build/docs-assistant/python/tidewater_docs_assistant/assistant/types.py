@@ -8,7 +8,6 @@ from __future__ import annotations
 import enum
 
 import attrs
-from attrs import validators as _v
 from promptlang.runtime import api as _rt
 
 
@@ -63,11 +62,11 @@ class SdkLanguage(str, enum.Enum):
 class Answer:
     """An answer grounded in the passages it was given."""
 
-    answer: str = attrs.field(validator=[_v.min_len(1), _v.max_len(2500)])
-    citations: list[int] = attrs.field(validator=_v.max_len(8))
-    confidence: float = attrs.field(validator=[_v.ge(0), _v.le(1)])
+    answer: str = attrs.field(validator=_rt.constraints(min_len=1, max_len=2500))
+    citations: list[int] = attrs.field(validator=_rt.constraints(max_len=8))
+    confidence: float = attrs.field(validator=_rt.constraints(minimum=0, maximum=1))
     needs_human: bool = False
-    follow_up: str | None = attrs.field(default=None, validator=_v.optional(_v.max_len(300)))
+    follow_up: str | None = attrs.field(default=None, validator=_rt.constraints(max_len=300))
 
     @classmethod
     def from_data(cls, data: object, where: str = "Answer") -> Answer:
@@ -92,10 +91,10 @@ class Answer:
 class Asker:
     """The signed-in person asking, when there is one."""
 
-    user_id: str = attrs.field(validator=_v.matches_re('^usr_[a-z0-9]{12}$'))
-    email: str | None = attrs.field(default=None, validator=_v.optional(_v.matches_re('^[^@\\s]+@[^@\\s]+$')))
+    user_id: str = attrs.field(validator=_rt.constraints(pattern="^usr_[a-z0-9]{12}$"))
+    email: str | None = attrs.field(default=None, validator=_rt.constraints(pattern="^[^@\\s]+@[^@\\s]+$"))
     display_name: str | None = None
-    organisation: str = attrs.field(validator=_v.max_len(120))
+    organisation: str = attrs.field(validator=_rt.constraints(max_len=120))
     api_token: str | None = None
     audience: Audience = Audience.practitioner
     sdk: SdkLanguage = SdkLanguage.python
@@ -128,13 +127,13 @@ class Asker:
 class BugReport:
     """A bug report ready for the issue tracker."""
 
-    title: str = attrs.field(validator=[_v.min_len(10), _v.max_len(90)])
+    title: str = attrs.field(validator=_rt.constraints(min_len=10, max_len=90))
     impact: BugImpact
-    steps_to_reproduce: list[str] = attrs.field(validator=_v.max_len(10))
-    expected: str = attrs.field(validator=_v.max_len(500))
-    actual: str = attrs.field(validator=_v.max_len(500))
-    product_version: str | None = attrs.field(default=None, validator=_v.optional(_v.matches_re('^[0-9]+\\.[0-9]+(\\.[0-9]+)?$')))
-    labels: list[str] = attrs.field(factory=list, validator=_v.max_len(5))
+    steps_to_reproduce: list[str] = attrs.field(validator=_rt.constraints(max_len=10))
+    expected: str = attrs.field(validator=_rt.constraints(max_len=500))
+    actual: str = attrs.field(validator=_rt.constraints(max_len=500))
+    product_version: str | None = attrs.field(default=None, validator=_rt.constraints(pattern="^[0-9]+\\.[0-9]+(\\.[0-9]+)?$"))
+    labels: list[str] = attrs.field(factory=list, validator=_rt.constraints(max_len=5))
 
     @classmethod
     def from_data(cls, data: object, where: str = "BugReport") -> BugReport:
@@ -161,11 +160,11 @@ class BugReport:
 class ErrorExplanation:
     """What an error code means and how to get past it."""
 
-    code: str = attrs.field(validator=_v.matches_re('^TW-[0-9]{4}$'))
-    meaning: str = attrs.field(validator=_v.max_len(600))
-    likely_causes: list[str] = attrs.field(validator=[_v.min_len(1), _v.max_len(5)])
-    fix_steps: list[str] = attrs.field(validator=_v.max_len(6))
-    docs_url: str | None = attrs.field(default=None, validator=_v.optional([_v.max_len(300), _v.matches_re('^https://docs\\.tidewater\\.dev/')]))
+    code: str = attrs.field(validator=_rt.constraints(pattern="^TW-[0-9]{4}$"))
+    meaning: str = attrs.field(validator=_rt.constraints(max_len=600))
+    likely_causes: list[str] = attrs.field(validator=_rt.constraints(min_len=1, max_len=5))
+    fix_steps: list[str] = attrs.field(validator=_rt.constraints(max_len=6))
+    docs_url: str | None = attrs.field(default=None, validator=_rt.constraints(max_len=300, pattern="^https://docs\\.tidewater\\.dev/"))
 
     @classmethod
     def from_data(cls, data: object, where: str = "ErrorExplanation") -> ErrorExplanation:
@@ -187,12 +186,12 @@ class ErrorExplanation:
 class Page:
     """A whole documentation page."""
 
-    title: str = attrs.field(validator=_v.max_len(200))
-    url: str = attrs.field(validator=[_v.max_len(300), _v.matches_re('^https://docs\\.tidewater\\.dev/')])
+    title: str = attrs.field(validator=_rt.constraints(max_len=200))
+    url: str = attrs.field(validator=_rt.constraints(max_len=300, pattern="^https://docs\\.tidewater\\.dev/"))
     section: DocSection
-    body: str = attrs.field(validator=[_v.min_len(1), _v.max_len(60000)])
-    last_updated: str = attrs.field(validator=_v.matches_re('^[0-9]{4}-[0-9]{2}-[0-9]{2}$'))
-    tags: list[str] = attrs.field(factory=list, validator=_v.max_len(10))
+    body: str = attrs.field(validator=_rt.constraints(min_len=1, max_len=60000))
+    last_updated: str = attrs.field(validator=_rt.constraints(pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))
+    tags: list[str] = attrs.field(factory=list, validator=_rt.constraints(max_len=10))
 
     @classmethod
     def from_data(cls, data: object, where: str = "Page") -> Page:
@@ -218,12 +217,12 @@ class Page:
 class Passage:
     """One passage found by the search index for a question."""
 
-    page_title: str = attrs.field(validator=_v.max_len(200))
+    page_title: str = attrs.field(validator=_rt.constraints(max_len=200))
     section: DocSection
-    url: str = attrs.field(validator=[_v.max_len(300), _v.matches_re('^https://docs\\.tidewater\\.dev/')])
-    text: str = attrs.field(validator=[_v.min_len(1), _v.max_len(6000)])
-    score: float = attrs.field(validator=[_v.ge(0), _v.le(1)])
-    version: str | None = attrs.field(default=None, validator=_v.optional(_v.matches_re('^[0-9]+\\.[0-9]+(\\.[0-9]+)?$')))
+    url: str = attrs.field(validator=_rt.constraints(max_len=300, pattern="^https://docs\\.tidewater\\.dev/"))
+    text: str = attrs.field(validator=_rt.constraints(min_len=1, max_len=6000))
+    score: float = attrs.field(validator=_rt.constraints(minimum=0, maximum=1))
+    version: str | None = attrs.field(default=None, validator=_rt.constraints(pattern="^[0-9]+\\.[0-9]+(\\.[0-9]+)?$"))
 
     @classmethod
     def from_data(cls, data: object, where: str = "Passage") -> Passage:
@@ -246,10 +245,10 @@ class Passage:
 class SearchPlan:
     """What to search for, rewritten from a chat question."""
 
-    query: str = attrs.field(validator=[_v.min_len(3), _v.max_len(200)])
-    sections: list[DocSection] = attrs.field(factory=list, validator=_v.max_len(3))
+    query: str = attrs.field(validator=_rt.constraints(min_len=3, max_len=200))
+    sections: list[DocSection] = attrs.field(factory=list, validator=_rt.constraints(max_len=3))
     filters: dict[str, str] = attrs.field(factory=dict)
-    product_version: str | None = attrs.field(default=None, validator=_v.optional(_v.matches_re('^[0-9]+\\.[0-9]+(\\.[0-9]+)?$')))
+    product_version: str | None = attrs.field(default=None, validator=_rt.constraints(pattern="^[0-9]+\\.[0-9]+(\\.[0-9]+)?$"))
 
     @classmethod
     def from_data(cls, data: object, where: str = "SearchPlan") -> SearchPlan:
@@ -276,8 +275,8 @@ class SearchPlan:
 class Turn:
     """One earlier turn of the chat."""
 
-    question: str = attrs.field(validator=_v.max_len(2000))
-    answer: str = attrs.field(validator=_v.max_len(4000))
+    question: str = attrs.field(validator=_rt.constraints(max_len=2000))
+    answer: str = attrs.field(validator=_rt.constraints(max_len=4000))
 
     @classmethod
     def from_data(cls, data: object, where: str = "Turn") -> Turn:

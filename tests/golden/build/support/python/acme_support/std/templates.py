@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import attrs
-from attrs import validators as _v
 from promptlang.runtime import api as _rt
 
 
@@ -15,8 +14,8 @@ class Example:
     """One worked example for few-shot prompting: what the user said and what a good answer
     looks like."""
 
-    input: str = attrs.field(validator=_v.min_len(1))
-    output: str = attrs.field(validator=_v.min_len(1))
+    input: str = attrs.field(validator=_rt.constraints(min_len=1))
+    output: str = attrs.field(validator=_rt.constraints(min_len=1))
 
     @classmethod
     def from_data(cls, data: object, where: str = "Example") -> Example:
@@ -36,7 +35,7 @@ class Source:
     """One retrieved document for grounded answers; numbered by `sources` so that answers
     can cite it as [n]."""
 
-    title: str = attrs.field(validator=_v.max_len(300))
+    title: str = attrs.field(validator=_rt.constraints(max_len=300))
     url: str | None = None
     content: str
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import enum
 
 import attrs
-from attrs import validators as _v
 from promptlang.runtime import api as _rt
 
 
@@ -93,12 +92,12 @@ class Sentiment(str, enum.Enum):
 class Customer:
     """What the CRM knows about the person behind a ticket."""
 
-    id: str = attrs.field(validator=_v.matches_re('^C-[0-9]{5,}$'))
-    name: str = attrs.field(validator=[_v.min_len(1), _v.max_len(120)])
-    email: str | None = attrs.field(default=None, validator=_v.optional(_v.matches_re('^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$')))
+    id: str = attrs.field(validator=_rt.constraints(pattern="^C-[0-9]{5,}$"))
+    name: str = attrs.field(validator=_rt.constraints(min_len=1, max_len=120))
+    email: str | None = attrs.field(default=None, validator=_rt.constraints(pattern="^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"))
     plan: Plan = Plan.free
     language: LanguageCode = LanguageCode.en
-    lifetime_orders: int = attrs.field(default=0, validator=[_v.ge(0), _v.le(100000)])
+    lifetime_orders: int = attrs.field(default=0, validator=_rt.constraints(minimum=0, maximum=100000))
     portal_token: str | None = None
 
     @classmethod
@@ -133,7 +132,7 @@ class Message:
     """One message of a conversation."""
 
     author: Author
-    text: str = attrs.field(validator=[_v.min_len(1), _v.max_len(8000)])
+    text: str = attrs.field(validator=_rt.constraints(min_len=1, max_len=8000))
     channel: Channel = Channel.email
 
     @classmethod
@@ -157,12 +156,12 @@ class Message:
 class Order:
     """One web-shop order."""
 
-    id: str = attrs.field(validator=_v.matches_re('^[0-9]{6}$'))
+    id: str = attrs.field(validator=_rt.constraints(pattern="^[0-9]{6}$"))
     status: OrderStatus
-    total: float = attrs.field(validator=[_v.ge(0), _v.le(100000)])
-    currency: str = attrs.field(default="EUR", validator=_v.matches_re('^[A-Z]{3}$'))
-    items: list[str] = attrs.field(validator=[_v.min_len(1), _v.max_len(50)])
-    tracking: str | None = attrs.field(default=None, validator=_v.optional(_v.matches_re('^1Z[0-9A-Z]{16}$')))
+    total: float = attrs.field(validator=_rt.constraints(minimum=0, maximum=100000))
+    currency: str = attrs.field(default="EUR", validator=_rt.constraints(pattern="^[A-Z]{3}$"))
+    items: list[str] = attrs.field(validator=_rt.constraints(min_len=1, max_len=50))
+    tracking: str | None = attrs.field(default=None, validator=_rt.constraints(pattern="^1Z[0-9A-Z]{16}$"))
 
     @classmethod
     def from_data(cls, data: object, where: str = "Order") -> Order:
@@ -188,11 +187,11 @@ class Order:
 class Reply:
     """A drafted reply, reviewed by an agent before it is sent."""
 
-    answer: str = attrs.field(validator=[_v.min_len(1), _v.max_len(1200)])
+    answer: str = attrs.field(validator=_rt.constraints(min_len=1, max_len=1200))
     escalate: bool
-    confidence: float = attrs.field(validator=[_v.ge(0), _v.le(1)])
-    follow_up_questions: list[str] = attrs.field(factory=list, validator=_v.max_len(3))
-    internal_note: str | None = attrs.field(default=None, validator=_v.optional(_v.max_len(500)))
+    confidence: float = attrs.field(validator=_rt.constraints(minimum=0, maximum=1))
+    follow_up_questions: list[str] = attrs.field(factory=list, validator=_rt.constraints(max_len=3))
+    internal_note: str | None = attrs.field(default=None, validator=_rt.constraints(max_len=500))
 
     @classmethod
     def from_data(cls, data: object, where: str = "Reply") -> Reply:
@@ -217,14 +216,14 @@ class Reply:
 class Ticket:
     """A support ticket as it arrives from the help desk."""
 
-    id: str = attrs.field(validator=_v.matches_re('^T-[0-9]+$'))
+    id: str = attrs.field(validator=_rt.constraints(pattern="^T-[0-9]+$"))
     customer: str
-    email: str | None = attrs.field(default=None, validator=_v.optional(_v.matches_re('^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$')))
-    subject: str | None = attrs.field(default=None, validator=_v.optional(_v.max_len(200)))
-    body: str = attrs.field(validator=[_v.min_len(1), _v.max_len(4000)])
+    email: str | None = attrs.field(default=None, validator=_rt.constraints(pattern="^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$"))
+    subject: str | None = attrs.field(default=None, validator=_rt.constraints(max_len=200))
+    body: str = attrs.field(validator=_rt.constraints(min_len=1, max_len=4000))
     priority: Priority = Priority.normal
     channel: Channel = Channel.email
-    tags: list[str] = attrs.field(factory=list, validator=_v.max_len(20))
+    tags: list[str] = attrs.field(factory=list, validator=_rt.constraints(max_len=20))
     metadata: dict[str, str] = attrs.field(factory=dict)
     last_order: Order | None = None
 
@@ -268,10 +267,10 @@ class Triage:
     category: Category
     priority: Priority
     sentiment: Sentiment
-    urgency: int = attrs.field(validator=[_v.ge(1), _v.le(5)])
-    summary: str = attrs.field(validator=_v.max_len(280))
-    suggested_tags: list[str] = attrs.field(factory=list, validator=_v.max_len(5))
-    order_id: str | None = attrs.field(default=None, validator=_v.optional(_v.matches_re('^[0-9]{6}$')))
+    urgency: int = attrs.field(validator=_rt.constraints(minimum=1, maximum=5))
+    summary: str = attrs.field(validator=_rt.constraints(max_len=280))
+    suggested_tags: list[str] = attrs.field(factory=list, validator=_rt.constraints(max_len=5))
+    order_id: str | None = attrs.field(default=None, validator=_rt.constraints(pattern="^[0-9]{6}$"))
 
     @classmethod
     def from_data(cls, data: object, where: str = "Triage") -> Triage:
