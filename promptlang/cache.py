@@ -76,12 +76,13 @@ class Cache:
         except OSError:
             return
 
-    def prune(self) -> None:
-        """Remove entries this run did not use."""
+    def prune(self, kinds: tuple[str, ...]) -> None:
+        """Remove the entries of these kinds that this run did not use (a check does not
+        touch what a build keeps, and the other way round)."""
         if self.folder is None or not self.folder.is_dir():
             return
         for kind in self.folder.iterdir():
-            if kind.is_dir():
+            if kind.is_dir() and kind.name in kinds:
                 for entry in kind.iterdir():
                     if entry not in self.used:
                         try:

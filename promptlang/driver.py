@@ -15,6 +15,7 @@ import attrs
 
 from promptlang import project as proj
 from promptlang.cache import Cache
+from promptlang.emit.cache import EmitCache
 from promptlang.cache import key
 from promptlang.diagnostics.model import Diagnostic
 from promptlang.diagnostics.sink import Sink
@@ -57,9 +58,12 @@ def check(path: str | None, *, use_cache: bool = True, need_program: bool = Fals
         diagnostics, program = _check_sources(sources, project, cache)
     read = set().union(*program.files_read.values()) if program.files_read else set()
     cache.put("run", run_key, (diagnostics, _digests(read)))
-    cache.prune()
+    cache.prune(CHECK_KINDS)
     return CheckResult(sorted(load_sink.sorted() + diagnostics, key=Diagnostic.sort_key),
                        by_path, project, program)
+
+
+CHECK_KINDS = ("run", "check", "ast")  # the cache folders a check owns (and prunes)
 
 
 @contextlib.contextmanager
@@ -97,6 +101,7 @@ def _check_sources(sources: dict[str, SourceFile], project: proj.Project, cache:
     diagnostics: list[Diagnostic] = []
     for name, scope in program.scopes.items():
         module_key = key("check", name, *sorted(f"{d}\0{sources[d].digest}" for d in deps[name] | {name}))
+        program.module_keys[name] = module_key
         result = cache.get("check", module_key)
         if result is None or not _unchanged(result[2]):
             facts = check_module(program, scope)
@@ -199,6 +204,7 @@ class BuildResult:
     targets: list[str] = attrs.field(factory=list)
     skipped: list[str] = attrs.field(factory=list)
     changed: list[str] = attrs.field(factory=list)  # files new or different from the last build
+    regenerated: list[str] = attrs.field(factory=list)  # generated anew, not from the cache
 
 
 def build(path: str | None, *, out: str | None = None, use_cache: bool = True,
@@ -221,12 +227,15 @@ def build(path: str | None, *, out: str | None = None, use_cache: bool = True,
     wanted = targets if targets is not None else project.targets
     wanted = list(dict.fromkeys(wanted if wanted is not None else available()))
     built = [t for t in wanted if t in available()]
+    folder = project.root / proj.CACHE_DIR if (use_cache and project.root) else None
+    cache = EmitCache(Cache(folder), _emit_keys(result.program))
     with _no_cyclic_gc():  # as for the check: many objects, none of them garbage yet
         program_ir = lower(result.program, _project_info(project))
-        files = emit_all(program_ir, built)
+        files = emit_all(program_ir, built, cache)
+    cache.cache.prune(("emit",))
     report = write(files, out_dir)
     return BuildResult(result, out_dir, report.files, built,
-                       [t for t in wanted if t not in built], report.changed)
+                       [t for t in wanted if t not in built], report.changed, cache.regenerated)
 
 
 @attrs.define
@@ -254,6 +263,14 @@ def render(path: str | None, prompt: str, input_path: str | None, *,
     target = preview.find_prompt(program_ir, prompt)
     return RenderResult(result, preview.render(program_ir, target, inputs,
                                                preview.input_label(input_path)))
+
+
+def _emit_keys(program) -> dict[str, str]:
+    """Per module, a key of everything its generated code can depend on that the check
+    key does not cover: the files its `file("...")` settings read."""
+    return {name: key("emit", module_key, *(f"{path}\0{digest}" for path, digest in
+                                            _digests(program.files_read.get(name, ())).items()))
+            for name, module_key in program.module_keys.items()}
 
 
 def _project_info(project: proj.Project) -> dict:

@@ -92,6 +92,9 @@ class Program:
         self.enums: dict[str, dict[str, n.EnumMember]] = {}
         self.symbols: dict[str, Symbol] = {}
         self.files_read: dict[str, set[str]] = {}  # module -> files named by `file("...")`
+        # module -> a key of its text and its transitive imports' (set by the driver);
+        # what a module's checks and generated code can depend on.
+        self.module_keys: dict[str, str] = {}
 
     # ---- building -------------------------------------------------------------
     def declare_all(self) -> None:

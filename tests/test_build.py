@@ -129,3 +129,49 @@ def test_emitters_cannot_write_outside_the_out_folder(bad):
     """Paths that leave the out folder (or clobber the manifest) are refused."""
     with pytest.raises(FileSetError):
         FileSet().add(bad, "x")
+
+
+def _project_files(root: Path, files: dict[str, str]) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "pops.toml").write_text('[project]\nname = "p"\n\n[build]\ntargets = ["python"]\n')
+    for name, text in files.items():
+        (root / name).write_text(text)
+    return root
+
+
+MODULES = {
+    "types.pops": "type T { a: string }\n",
+    "models.pops": 'model m { provider = "openai", name = "x", api_key = env("K") }\n',
+    "one.pops": ('from types import T\nfrom models import m\n'
+                 'prompt p1(t: T) {\n  model = m\n  user """{{ t.a }}"""\n}\n'),
+    "two.pops": ('from models import m\n'
+                 'prompt p2() {\n  model = m\n  user "two"\n}\n'),
+    "rules.pops": 'policy guard {\n  deny words ["x"] in output\n}\n',
+}
+
+
+def test_rebuild_regenerates_only_what_a_change_affects(tmp_path):
+    """A change to one module regenerates its SDK module and its importers' only; the
+    cached modules are byte-identical to freshly generated ones."""
+    root = _project_files(tmp_path / "p", MODULES)
+    first = driver.build(str(root))
+    assert {"python/p/types.py", "python/p/one.py", "python/p/two.py"} <= set(first.regenerated)
+    again = driver.build(str(root))
+    assert again.regenerated == [] and again.changed == []
+    (root / "types.pops").write_text("type T { a: string, b: int = 1 }\n")
+    changed = driver.build(str(root))
+    assert changed.regenerated == ["python/p/one.py", "python/p/types.py"]
+    assert "python/p/two.py" not in changed.changed
+    fresh = driver.build(str(root), out=str(tmp_path / "fresh"), use_cache=False)
+    for rel in fresh.written:
+        assert (fresh.out / rel).read_bytes() == (changed.out / rel).read_bytes(), rel
+
+
+def test_rebuild_follows_policies_applied_from_elsewhere(tmp_path):
+    """`apply` in a module the prompt's module does not import still reaches its code."""
+    root = _project_files(tmp_path / "p", MODULES)
+    driver.build(str(root))
+    (root / "apply.pops").write_text("from rules import guard\nimport two\napply guard to [two.p2]\n")
+    result = driver.build(str(root))
+    assert "python/p/two.py" in result.regenerated
+    assert "guard" in (result.out / "python/p/two.py").read_text()

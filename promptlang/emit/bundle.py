@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from promptlang import __version__
 from promptlang import ir
+from promptlang.emit.cache import EmitCache
 from promptlang.emit.files import FileSet
 from promptlang.emit.schema import bundle_schema
 
 
-def emit(program: ir.ProgramIR, files: FileSet) -> None:
+def emit(program: ir.ProgramIR, files: FileSet, cache: EmitCache | None = None) -> None:
     files.add_json("bundle.json", {
         "$schema": "bundle.schema.json",
         "generator": f"popsc {__version__}",

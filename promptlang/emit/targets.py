@@ -8,9 +8,11 @@ from collections.abc import Iterable
 from promptlang import ir
 from promptlang.emit import bundle
 from promptlang.emit import python
+from promptlang.emit.cache import no_cache
+from promptlang.emit.cache import EmitCache
 from promptlang.emit.files import FileSet
 
-Emitter = Callable[[ir.ProgramIR, FileSet], None]
+Emitter = Callable[[ir.ProgramIR, FileSet, EmitCache], None]
 
 # Always written, whatever targets are selected.
 ALWAYS: tuple[Emitter, ...] = (bundle.emit,)
@@ -33,13 +35,15 @@ def available() -> list[str]:
     return [name for name, emit in TARGETS.items() if emit is not None]
 
 
-def emit_all(program: ir.ProgramIR, targets: Iterable[str]) -> FileSet:
+def emit_all(program: ir.ProgramIR, targets: Iterable[str],
+             cache: EmitCache | None = None) -> FileSet:
     """Every file of the always-written artifacts and of the targets named."""
     files = FileSet()
+    cache = cache or no_cache()
     for emit in ALWAYS:
-        emit(program, files)
+        emit(program, files, cache)
     for name in targets:
         emit = TARGETS.get(name)
         if emit is not None:
-            emit(program, files)
+            emit(program, files, cache)
     return files
