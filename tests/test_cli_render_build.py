@@ -17,7 +17,7 @@ type Ticket {
   tags: list<string> = []
 }
 model m { provider = "openai", name = "gpt-4o-mini", api_key = env("OPENAI_API_KEY") }
-prompt reply(ticket: Ticket, tone: Tone = warm, note: string? = null) -> string {
+prompt reply(ticket: Ticket, tone: Tone = warm, note: string? @max_len(5) = null) -> string {
   model = m
   system """Answer in a {{ tone }} tone."""
   user """
@@ -59,7 +59,7 @@ def test_render_prints_each_message(runner, project, tmp_path):
 def test_render_json_format_takes_qualified_names(runner, project, tmp_path):
     """`--format json` gives the list chat APIs take; `main.reply` names the same prompt."""
     given = _inputs(tmp_path, {"ticket": {"id": "T-2", "body": "x"}, "tone": "formal",
-                               "note": "VIP"})
+                               "note": "VIP"})  # within @max_len(5)
     result = runner.invoke(cli, ["render", "main.reply", "--input", given, "--project",
                                  str(project), "--format", "json"])
     assert result.exit_code == 0, result.output
@@ -75,6 +75,7 @@ def test_render_json_format_takes_qualified_names(runner, project, tmp_path):
     ({"ticket": {"id": 7, "body": "x"}}, "input.ticket.id: expected a string"),
     ({"ticket": {"id": "T", "body": "x" * 201}}, "input.ticket: `body` has 201 characters, more than 200"),
     ("{\"ticket\": ", "in.json:1:12: not valid JSON"),
+    ({"ticket": {"id": "T", "body": "x"}, "note": "too long"}, "input.note has 8 characters, more than 5"),
 ])
 def test_render_refuses_inputs_that_do_not_fit(runner, project, tmp_path, data, message):
     """Inputs that do not fit the parameters are a usage error naming the field."""

@@ -28,6 +28,7 @@ from promptlang.runtime.convert import parse_json
 from promptlang.runtime.convert import plain_inputs
 from promptlang.runtime.convert import string
 from promptlang.runtime.convert import unwrap
+from promptlang.runtime.convert import within
 from promptlang.runtime.errors import ConfigurationError
 from promptlang.runtime.errors import InvalidOutput
 from promptlang.runtime.errors import MissingApiKey
@@ -61,6 +62,6 @@ __all__ = [
     "PolicyViolation", "PromptError", "PromptInfo", "ProviderError", "Providers", "RateLimited",
     "Timeout", "Violation", "acall", "anything", "boolean", "call", "constraints", "construct", "default_providers",
     "fields", "input_json", "integer", "list_of", "map_of", "member", "number", "observers",
-    "optional", "parse_json", "plain_inputs", "recording_key", "redact", "string", "unwrap",
+    "optional", "parse_json", "plain_inputs", "recording_key", "redact", "string", "unwrap", "within",
     "write_recording",
 ]

@@ -169,24 +169,51 @@ def constraints(*, min_len: int | None = None, max_len: int | None = None,
     """The attrs validator of a field's `.pops` annotations (`@min_len`, `@max_len`,
     `@pattern`, `@range`). One validator for all of them keeps the generated fields short
     and typed; None passes (an optional field's null is not checked)."""
-    regex = re.compile(pattern) if pattern is not None else None
+    rules = _Rules(min_len, max_len, re.compile(pattern) if pattern is not None else None,
+                   minimum, maximum)
 
     def validate(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if value is None:
-            return
-        name = attribute.metadata.get("name", attribute.name)
-        if isinstance(value, (str, list, dict)):
-            unit = "characters" if isinstance(value, str) else "items"
-            if min_len is not None and len(value) < min_len:
-                raise ValueError(f"`{name}` has {len(value)} {unit}, fewer than {min_len}")
-            if max_len is not None and len(value) > max_len:
-                raise ValueError(f"`{name}` has {len(value)} {unit}, more than {max_len}")
-        if regex is not None and isinstance(value, str) and regex.search(value) is None:
-            raise ValueError(f"`{name}` does not match /{pattern}/: {_shown(value)}")
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            if minimum is not None and value < minimum:
-                raise ValueError(f"`{name}` is {value}, less than {minimum}")
-            if maximum is not None and value > maximum:
-                raise ValueError(f"`{name}` is {value}, more than {maximum}")
+        rules.check(f"`{attribute.metadata.get('name', attribute.name)}`", value)
 
     return validate
+
+
+def within(item: Converter[T], *, min_len: int | None = None, max_len: int | None = None,
+           pattern: str | None = None, minimum: float | None = None,
+           maximum: float | None = None) -> Converter[T]:
+    """A converter that also checks a parameter's annotations, as `constraints` does a
+    field's (a prompt's `arguments` reads parameters, which no class validates)."""
+    rules = _Rules(min_len, max_len, re.compile(pattern) if pattern is not None else None,
+                   minimum, maximum)
+
+    def convert(value: object, where: str) -> T:
+        converted = item(value, where)
+        rules.check(where, converted)
+        return converted
+
+    return convert
+
+
+@attrs.frozen
+class _Rules:
+    min_len: int | None
+    max_len: int | None
+    regex: re.Pattern[str] | None
+    minimum: float | None
+    maximum: float | None
+
+    def check(self, name: str, value: object) -> None:
+        """`ValueError` naming `name` when `value` breaks a rule; None passes."""
+        if isinstance(value, (str, list, dict)):
+            unit = "characters" if isinstance(value, str) else "items"
+            if self.min_len is not None and len(value) < self.min_len:
+                raise ValueError(f"{name} has {len(value)} {unit}, fewer than {self.min_len}")
+            if self.max_len is not None and len(value) > self.max_len:
+                raise ValueError(f"{name} has {len(value)} {unit}, more than {self.max_len}")
+        if self.regex is not None and isinstance(value, str) and self.regex.search(value) is None:
+            raise ValueError(f"{name} does not match /{self.regex.pattern}/: {_shown(value)}")
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if self.minimum is not None and value < self.minimum:
+                raise ValueError(f"{name} is {value}, less than {self.minimum}")
+            if self.maximum is not None and value > self.maximum:
+                raise ValueError(f"{name} is {value}, more than {self.maximum}")

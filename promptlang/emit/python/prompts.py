@@ -122,7 +122,8 @@ class Compiler:
             acall_def=method("async def acall", me, declared + extra, output),
             render_call=_render_call(me, [f"{p.name}={p.name}" for p in params]),
             required=tuple(p.name for p in prompt.params if must_be_given(p)),
-            converted=tuple((identifier(p.name), converted(p, self.typing)) for p in prompt.params),
+            converted=tuple((identifier(p.name), converted(p, self.typing, check=True))
+                            for p in prompt.params),
             inputs=wrapped("{", [f"{py_literal(p.pops_name)}: {p.name}" for p in params], "}", 12, 50),
             messages=tuple(messages), output=output, output_name=output_name, parse=parse,
             functions=tuple(functions),

@@ -136,12 +136,16 @@ def must_be_given(field: ir.FieldIR) -> bool:
     return not field.has_default and field.type.kind != "optional"
 
 
-def converted(field: ir.FieldIR, typing: Typing) -> str:
+def converted(field: ir.FieldIR, typing: Typing, *, check: bool = False) -> str:
     """How `from_data` (or a prompt's `arguments`) reads one field from the JSON object
-    `fields`, naming it after `where` in errors."""
+    `fields`, naming it after `where` in errors; `check` adds the field's annotations
+    (for parameters: a record's fields are checked by their class)."""
     key = py_literal(field.name)
     where = f'f"{{where}}.{field.name}"'
     convert = typing.converter(field.type)
+    rules = _constraints(field) if check else ""
+    if rules:
+        convert = f"_rt.within({convert}, {rules})"
     if must_be_given(field):
         return f"{convert}(fields[{key}], {where})"
     if not field.has_default:

@@ -174,8 +174,8 @@ class AnswerQuestionPrompt:
         request, a test's inputs): `TypeError` or `ValueError` when it does not fit."""
         fields = _rt.fields(data, where, ("question", "passages"))
         return {
-            "question": _rt.string(fields["question"], f"{where}.question"),
-            "passages": _rt.list_of(Passage.from_data)(fields["passages"], f"{where}.passages"),
+            "question": _rt.within(_rt.string, min_len=1, max_len=2000)(fields["question"], f"{where}.question"),
+            "passages": _rt.within(_rt.list_of(Passage.from_data), max_len=8)(fields["passages"], f"{where}.passages"),
             "asker": (
                 _rt.optional(Asker.from_data)(fields["asker"], f"{where}.asker")
                 if "asker" in fields else None
@@ -185,7 +185,7 @@ class AnswerQuestionPrompt:
                 if "history" in fields else []
             ),
             "product_version": (
-                _rt.optional(_rt.string)(fields["product_version"], f"{where}.product_version")
+                _rt.within(_rt.optional(_rt.string), pattern="^[0-9]+\\.[0-9]+(\\.[0-9]+)?$")(fields["product_version"], f"{where}.product_version")
                 if "product_version" in fields else None
             ),
             "topics": (
@@ -340,8 +340,8 @@ class ClassifyFeedbackPrompt:
         request, a test's inputs): `TypeError` or `ValueError` when it does not fit."""
         fields = _rt.fields(data, where, ("comment", "answer"))
         return {
-            "comment": _rt.string(fields["comment"], f"{where}.comment"),
-            "answer": _rt.string(fields["answer"], f"{where}.answer"),
+            "comment": _rt.within(_rt.string, max_len=2000)(fields["comment"], f"{where}.comment"),
+            "answer": _rt.within(_rt.string, max_len=4000)(fields["answer"], f"{where}.answer"),
         }
 
     def parse(self, text: str) -> FeedbackKind:
@@ -505,13 +505,13 @@ class DraftBugReportPrompt:
         request, a test's inputs): `TypeError` or `ValueError` when it does not fit."""
         fields = _rt.fields(data, where, ("description",))
         return {
-            "description": _rt.string(fields["description"], f"{where}.description"),
+            "description": _rt.within(_rt.string, min_len=1, max_len=6000)(fields["description"], f"{where}.description"),
             "asker": (
                 _rt.optional(Asker.from_data)(fields["asker"], f"{where}.asker")
                 if "asker" in fields else None
             ),
             "product_version": (
-                _rt.optional(_rt.string)(fields["product_version"], f"{where}.product_version")
+                _rt.within(_rt.optional(_rt.string), pattern="^[0-9]+\\.[0-9]+(\\.[0-9]+)?$")(fields["product_version"], f"{where}.product_version")
                 if "product_version" in fields else None
             ),
         }
@@ -687,8 +687,8 @@ class ExplainErrorPrompt:
         request, a test's inputs): `TypeError` or `ValueError` when it does not fit."""
         fields = _rt.fields(data, where, ("code", "message"))
         return {
-            "code": _rt.string(fields["code"], f"{where}.code"),
-            "message": _rt.string(fields["message"], f"{where}.message"),
+            "code": _rt.within(_rt.string, pattern="^TW-[0-9]{4}$")(fields["code"], f"{where}.code"),
+            "message": _rt.within(_rt.string, max_len=4000)(fields["message"], f"{where}.message"),
             "sdk": (
                 _rt.member(SdkLanguage)(fields["sdk"], f"{where}.sdk")
                 if "sdk" in fields else SdkLanguage.python
@@ -881,7 +881,7 @@ class PlanSearchPrompt:
         request, a test's inputs): `TypeError` or `ValueError` when it does not fit."""
         fields = _rt.fields(data, where, ("question",))
         return {
-            "question": _rt.string(fields["question"], f"{where}.question"),
+            "question": _rt.within(_rt.string, min_len=1, max_len=2000)(fields["question"], f"{where}.question"),
             "history": (
                 _rt.list_of(Turn.from_data)(fields["history"], f"{where}.history")
                 if "history" in fields else []

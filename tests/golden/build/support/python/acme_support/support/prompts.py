@@ -286,7 +286,7 @@ class DetectLanguagePrompt:
         request, a test's inputs): `TypeError` or `ValueError` when it does not fit."""
         fields = _rt.fields(data, where, ("text",))
         return {
-            "text": _rt.string(fields["text"], f"{where}.text"),
+            "text": _rt.within(_rt.string, max_len=4000)(fields["text"], f"{where}.text"),
         }
 
     def parse(self, text: str) -> LanguageCode:
@@ -537,11 +537,11 @@ class OrderStatusReplyPrompt:
         return {
             "message": _rt.string(fields["message"], f"{where}.message"),
             "order_id": (
-                _rt.optional(_rt.string)(fields["order_id"], f"{where}.order_id")
+                _rt.within(_rt.optional(_rt.string), pattern="^[0-9]{6}$")(fields["order_id"], f"{where}.order_id")
                 if "order_id" in fields else None
             ),
             "tracking_number": (
-                _rt.optional(_rt.string)(fields["tracking_number"], f"{where}.tracking_number")
+                _rt.within(_rt.optional(_rt.string), pattern="^1Z[0-9A-Z]{16}$")(fields["tracking_number"], f"{where}.tracking_number")
                 if "tracking_number" in fields else None
             ),
         }
@@ -702,8 +702,8 @@ class RefundReplyPrompt:
         request, a test's inputs): `TypeError` or `ValueError` when it does not fit."""
         fields = _rt.fields(data, where, ("order_id", "message"))
         return {
-            "order_id": _rt.string(fields["order_id"], f"{where}.order_id"),
-            "message": _rt.string(fields["message"], f"{where}.message"),
+            "order_id": _rt.within(_rt.string, pattern="^[0-9]{6}$")(fields["order_id"], f"{where}.order_id"),
+            "message": _rt.within(_rt.string, max_len=2000)(fields["message"], f"{where}.message"),
         }
 
     def parse(self, text: str) -> Reply:
@@ -816,7 +816,7 @@ class SummarizeThreadPrompt:
         fields = _rt.fields(data, where, ("ticket", "history"))
         return {
             "ticket": Ticket.from_data(fields["ticket"], f"{where}.ticket"),
-            "history": _rt.list_of(Message.from_data)(fields["history"], f"{where}.history"),
+            "history": _rt.within(_rt.list_of(Message.from_data), min_len=1)(fields["history"], f"{where}.history"),
             "max_words": (
                 _rt.integer(fields["max_words"], f"{where}.max_words")
                 if "max_words" in fields else 120
