@@ -65,7 +65,7 @@ def read_inputs(path: str | None) -> object:
 
 def input_label(path: str | None) -> str:
     """How messages name the inputs' source."""
-    return "<stdin>" if path == "-" else (path or "input")
+    return "<stdin>" if path == "-" else (path or "no --input given")
 
 
 def render(program: ir.ProgramIR, prompt: ir.PromptIR, inputs: object, source: str) -> Rendered:

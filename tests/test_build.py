@@ -175,3 +175,35 @@ def test_rebuild_follows_policies_applied_from_elsewhere(tmp_path):
     result = driver.build(str(root))
     assert "python/p/two.py" in result.regenerated
     assert "guard" in (result.out / "python/p/two.py").read_text()
+
+
+def test_awkward_names_build_type_check_and_render(tmp_path):
+    """Names Python cannot use as they are (keywords, builtins, `self`, `from_data`,
+    a project name starting with a digit, a module that is also a package) still give
+    an SDK that passes mypy --strict and renders."""
+    import subprocess
+    import sys
+
+    from promptlang import preview
+
+    root = tmp_path / "p"
+    shutil.copytree(ROOT / "tests" / "data" / "awkward_names", root)
+    result = driver.build(str(root), out=str(tmp_path / "out"), use_cache=False,
+                          targets=["python"])
+    assert not result.check.has_errors
+    package = result.out / "python" / "prompts_1_edge_case"
+    assert (package / "sub" / "__init__.py").is_file() and (package / "sub" / "inner.py").is_file()
+    checked = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--cache-dir",
+                              str(tmp_path / "mypy"), package.name],
+                             cwd=package.parent, capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout
+    from promptlang.project import UsageError
+
+    with pytest.raises(UsageError, match="no --input given: input: missing fields `self`, `model`"):
+        driver.render(str(root), "self", None, use_cache=False)
+    given = tmp_path / "in.json"
+    given.write_text(json.dumps({"self": {"class": "C", "self": None}, "model": "M",
+                                 "on_metrics": "import"}))
+    rendered = driver.render(str(root), "self", str(given), use_cache=False).rendered
+    assert isinstance(rendered, preview.Rendered)
+    assert rendered.messages == [("system", "C M 1 import"), ("user", "1")]

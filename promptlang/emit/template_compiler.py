@@ -786,8 +786,9 @@ def _loop_uses(nodes: list[jn.Node]) -> set[str]:
 
 def _py_name(name: str) -> str:
     """A `.pops` name in Python, as the Python target spells fields and parameters: a
-    keyword with an underscore after it (`class_`)."""
-    return name + "_" if keyword.iskeyword(name) else name
+    keyword, or `self` (attrs classes cannot have a field of that name), with an
+    underscore after it (`class_`, `self_`)."""
+    return name + "_" if keyword.iskeyword(name) or name == "self" else name
 
 
 def _items_name(node: jn.Node) -> str:

@@ -135,7 +135,7 @@ def optional(item: Converter[T]) -> Converter[T | None]:
     return convert
 
 
-def construct(cls: Callable[..., T], where: str, **values: object) -> T:
+def construct(cls: Callable[..., T], where: str, /, **values: object) -> T:
     """`cls(**values)`, with `where` in front of what a validator refuses (`@max_len`,
     `@range`, ...: attrs names the field, `where` says whose field it is)."""
     try:

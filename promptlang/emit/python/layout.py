@@ -17,15 +17,33 @@ from collections.abc import Iterable
 
 from promptlang import ir
 
-# Names every generated module binds for itself (see `module.py.j2`).
+# Names every generated module binds for itself (see `module.py.j2`), and the parameters
+# and locals of generated methods, which would hide a declaration of the same name.
 _MODULE_IMPORTS = {"annotations", "attrs", "enum", "_v", "_rt", "_t"}
-RESERVED = frozenset(dir(builtins)) | _MODULE_IMPORTS
+_METHOD_LOCALS = {"self", "this", "cls", "data", "where", "fields", "text"}
+RESERVED = frozenset(dir(builtins)) | _MODULE_IMPORTS | _METHOD_LOCALS
 
 
 def identifier(name: str) -> str:
     """A valid Python identifier for a `.pops` name (keywords get a trailing underscore)."""
     cleaned = re.sub(r"\W", "_", name)
     return cleaned + "_" if keyword.iskeyword(cleaned) else cleaned
+
+
+def field_name(name: str) -> str:
+    """A record field's Python name: as `identifier`, and `self_` for `self` (attrs
+    classes cannot have a field of that name). The template compiler spells it the same."""
+    name = identifier(name)
+    return name + "_" if name == "self" else name
+
+
+def reader_name(record: ir.RecordIR) -> str:
+    """The name of a record's JSON reader, `from_data`, unless a field has that name."""
+    fields = {field_name(f.name) for f in record.fields}
+    name = "from_data"
+    while name in fields:
+        name += "_"
+    return name
 
 
 def camel(name: str) -> str:

@@ -12,7 +12,9 @@ import attrs
 
 from promptlang import ir
 from promptlang.emit.python.layout import ModuleScope
+from promptlang.emit.python.layout import field_name
 from promptlang.emit.python.layout import identifier
+from promptlang.emit.python.layout import reader_name
 from promptlang.emit.python.literals import py_literal
 
 _PRIMS = {"string": "str", "int": "int", "float": "float", "bool": "bool", "any": "object"}
@@ -35,6 +37,7 @@ class RecordView:
 
     name: str
     doc: str
+    reader: str  # `from_data`, unless a field is called that
     fields: tuple[FieldView, ...]
     required: tuple[str, ...]
     converted: tuple[tuple[str, str], ...]
@@ -75,7 +78,7 @@ class Typing:
             return f"{wrappers[kind]}({self.converter(_of(type_))})"
         if kind == "enum":
             return f"_rt.member({self.scope.ref(_name(type_))})"
-        return f"{self.scope.ref(_name(type_))}.from_data"
+        return f"{self.scope.ref(_name(type_))}.{reader_name(self.records[_name(type_)])}"
 
     def value(self, value: object, type_: ir.TypeIR) -> str:
         """A JSON value of the IR as Python source of the given type."""
@@ -93,7 +96,7 @@ class Typing:
         if kind == "record" and isinstance(value, dict):
             record = self.records[_name(type_)]
             types = {f.name: f.type for f in record.fields}
-            args = ", ".join(f"{identifier(k)}={self.value(v, types[k])}" for k, v in value.items())
+            args = ", ".join(f"{field_name(k)}={self.value(v, types[k])}" for k, v in value.items())
             return f"{self.scope.ref(record.qname)}({args})"
         if kind == "float" and isinstance(value, (int, float)):
             return repr(float(value))
@@ -126,9 +129,10 @@ def record_view(record: ir.RecordIR, typing: Typing) -> RecordView:
     return RecordView(
         name=typing.scope.ref(record.qname),
         doc=record.doc or f"The `{record.name}` record.",
+        reader=reader_name(record),
         fields=tuple(_field_view(f, typing) for f in record.fields),
         required=tuple(f.name for f in record.fields if must_be_given(f)),
-        converted=tuple((identifier(f.name), converted(f, typing)) for f in record.fields),
+        converted=tuple((field_name(f.name), converted(f, typing)) for f in record.fields),
     )
 
 
@@ -171,9 +175,9 @@ def _field_view(field: ir.FieldIR, typing: Typing) -> FieldView:
     rules = _constraints(field)
     if rules:
         args.append(f"validator=_rt.constraints({rules})")
-    if identifier(field.name) != field.name:
+    if field_name(field.name) != field.name:
         args.append(f"metadata={{'name': {field.name!r}}}")
-    name = identifier(field.name)
+    name = field_name(field.name)
     if not args:
         return FieldView(name, annotation, None)
     if args == [f"default={default}"]:
