@@ -31,6 +31,7 @@ class CheckResult:
     sources: dict[str, SourceFile]
     project: proj.Project
     program: object = None
+    run_key: str = ""  # identifies the sources and settings checked
 
     @property
     def has_errors(self) -> bool:
@@ -53,14 +54,15 @@ def check(path: str | None, *, use_cache: bool = True, need_program: bool = Fals
     run_key = _run_key(sources, project)
     cached = None if need_program else cache.get("run", run_key)
     if cached is not None and _unchanged(cached[1]):
-        return CheckResult(sorted(load_sink.sorted() + cached[0], key=Diagnostic.sort_key), by_path, project)
+        return CheckResult(sorted(load_sink.sorted() + cached[0], key=Diagnostic.sort_key), by_path,
+                           project, run_key=run_key)
     with _no_cyclic_gc():
         diagnostics, program = _check_sources(sources, project, cache)
     read = set().union(*program.files_read.values()) if program.files_read else set()
     cache.put("run", run_key, (diagnostics, _digests(read)))
     cache.prune(CHECK_KINDS)
     return CheckResult(sorted(load_sink.sorted() + diagnostics, key=Diagnostic.sort_key),
-                       by_path, project, program)
+                       by_path, project, program, run_key)
 
 
 CHECK_KINDS = ("run", "check", "ast")  # the cache folders a check owns (and prunes)
@@ -215,11 +217,12 @@ def build(path: str | None, *, out: str | None = None, use_cache: bool = True,
     version does not build yet are skipped and listed in the result."""
     from promptlang.emit.targets import available
     from promptlang.emit.targets import emit_all
+    from promptlang.emit.files import files_intact
     from promptlang.emit.files import write
     from promptlang.lower import lower
 
-    result = check(path, use_cache=use_cache, need_program=True)
-    if result.has_errors or result.program is None:
+    result = check(path, use_cache=use_cache)
+    if result.has_errors:
         return BuildResult(result, None, [])
     project = result.project
     root = project.root or Path(path or ".").resolve().parent
@@ -227,15 +230,25 @@ def build(path: str | None, *, out: str | None = None, use_cache: bool = True,
     wanted = targets if targets is not None else project.targets
     wanted = list(dict.fromkeys(wanted if wanted is not None else available()))
     built = [t for t in wanted if t in available()]
+    skipped = [t for t in wanted if t not in built]
     folder = project.root / proj.CACHE_DIR if (use_cache and project.root) else None
+    # The same sources, settings and popsc, built into the same folder that still holds
+    # exactly what that build wrote: there is nothing to do.
+    build_key = key("build", result.run_key, str(out_dir.resolve()), *built)
+    done = Cache(folder).get("build", build_key)
+    if result.program is None and done is not None and files_intact(out_dir, done):
+        return BuildResult(result, out_dir, sorted(done["files"]), built, skipped)
+    if result.program is None:
+        result = check(path, use_cache=use_cache, need_program=True)
     cache = EmitCache(Cache(folder), _emit_keys(result.program))
     with _no_cyclic_gc():  # as for the check: many objects, none of them garbage yet
         program_ir = lower(result.program, _project_info(project))
         files = emit_all(program_ir, built, cache)
-    cache.cache.prune(("emit",))
     report = write(files, out_dir)
-    return BuildResult(result, out_dir, report.files, built,
-                       [t for t in wanted if t not in built], report.changed, cache.regenerated)
+    cache.cache.put("build", build_key, files.manifest())
+    cache.cache.prune(("emit", "build"))
+    return BuildResult(result, out_dir, report.files, built, skipped, report.changed,
+                       cache.regenerated)
 
 
 @attrs.define

@@ -207,3 +207,23 @@ def test_awkward_names_build_type_check_and_render(tmp_path):
     rendered = driver.render(str(root), "self", str(given), use_cache=False).rendered
     assert isinstance(rendered, preview.Rendered)
     assert rendered.messages == [("system", "C M 1 import"), ("user", "1")]
+
+
+def test_a_build_with_nothing_changed_does_nothing(tmp_path, monkeypatch):
+    """Same sources, same out folder still holding that build: no lowering, no emitting;
+    a file removed or edited in the out folder makes the next build write it again."""
+    import promptlang.lower
+
+    root = _project_files(tmp_path / "p", MODULES)
+    first = driver.build(str(root))
+
+    def no_lowering(*args, **kwargs):
+        raise AssertionError("lowered again")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(promptlang.lower, "lower", no_lowering)
+        again = driver.build(str(root))
+    assert again.changed == [] and again.written == first.written
+    (first.out / "python/p/one.py").write_text("# edited by hand\n")
+    repaired = driver.build(str(root))
+    assert repaired.changed == ["python/p/one.py"]

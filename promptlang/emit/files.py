@@ -84,6 +84,18 @@ def write(files: FileSet, out: Path) -> WriteReport:
     return WriteReport(sorted(files.files), sorted(changed), removed)
 
 
+def files_intact(out: Path, manifest: dict) -> bool:
+    """Whether `out` holds exactly the build `manifest` describes: its manifest file and
+    every file listed, byte for byte (by sha256)."""
+    try:
+        if json.loads((out / MANIFEST).read_text("utf-8")) != manifest:
+            return False
+        return all(hashlib.sha256((out / rel).read_bytes()).hexdigest() == digest
+                   for rel, digest in manifest["files"].items())
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return False
+
+
 def _holds(path: Path, content: bytes) -> bool:
     try:
         return path.stat().st_size == len(content) and path.read_bytes() == content
