@@ -193,5 +193,10 @@ def explain(code: str) -> None:
     click.echo(text.rstrip("\n"))
 
 
+# Commands defined in modules of their own register themselves on `cli` when imported.
+from promptlang import cli_testing  # noqa: E402,F401
+from promptlang import cli_versions  # noqa: E402,F401
+
+
 def main() -> None:
     cli(prog_name="popsc")
