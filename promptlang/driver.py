@@ -14,6 +14,7 @@ from pathlib import Path
 import attrs
 
 from promptlang import project as proj
+from promptlang import versions
 from promptlang.cache import Cache
 from promptlang.emit.cache import EmitCache
 from promptlang.cache import key
@@ -49,15 +50,21 @@ def check(path: str | None, *, use_cache: bool = True, need_program: bool = Fals
     by_path = {s.path: s for s in sources.values()}
     if project.config_source is not None:
         by_path[project.config_source.path] = project.config_source
+    lock_source = versions.read_lock_source(project)  # checked against when present
+    if lock_source is not None:
+        by_path[lock_source.path] = lock_source
     folder = project.root / proj.CACHE_DIR if (use_cache and project.root) else None
     cache = Cache(folder)
-    run_key = _run_key(sources, project)
+    run_key = _run_key(sources, project, lock_source)
     cached = None if need_program else cache.get("run", run_key)
     if cached is not None and _unchanged(cached[1]):
         return CheckResult(sorted(load_sink.sorted() + cached[0], key=Diagnostic.sort_key), by_path,
                            project, run_key=run_key)
     with _no_cyclic_gc():
         diagnostics, program = _check_sources(sources, project, cache)
+        if lock_source is not None:
+            diagnostics = sorted(diagnostics + versions.check_lock(program, lock_source, diagnostics),
+                                 key=Diagnostic.sort_key)
     read = set().union(*program.files_read.values()) if program.files_read else set()
     cache.put("run", run_key, (diagnostics, _digests(read)))
     cache.prune(CHECK_KINDS)
@@ -81,9 +88,11 @@ def _no_cyclic_gc():
             gc.enable()
 
 
-def _run_key(sources: dict[str, SourceFile], project: proj.Project) -> str:
+def _run_key(sources: dict[str, SourceFile], project: proj.Project,
+             lock_source: SourceFile | None = None) -> str:
     parts = [f"{name}\0{src.path}\0{src.digest}" for name, src in sorted(sources.items())]
     parts.append(project.config_source.text if project.config_source else "")
+    parts.append(lock_source.text if lock_source is not None else "\0no lock")
     parts.append(repr(sorted(project.real_paths.items())))
     return key(*parts)
 

@@ -1,7 +1,8 @@
 """The one catalog of diagnostic codes: band by stage, slug, default severity, summary.
 
 E01xx syntax · E02xx names and imports · E03xx types, settings and templates ·
-E04xx intents and tests · E05xx policies · E06xx project and deploy settings.
+E04xx intents and tests · E05xx policies · E06xx project and deploy settings ·
+E07xx versions and `pops.lock`.
 W-codes are warnings in the same bands. Long explanations live beside this file in
 `explain/<CODE>.md` and are printed by `popsc explain`.
 """
@@ -90,6 +91,10 @@ _TABLE = [
     ("E0601", "bad-project-file", E, "`pops.toml` is invalid"),
     ("E0602", "unknown-metric", E, "a `monitor` rule names a metric popsc does not export"),
     ("W0603", "image-by-tag", W, "a container image is given by tag instead of digest"),
+    # ---- E07xx versions and pops.lock ------------------------------------------------
+    ("E0701", "unversioned-change", E, "a prompt's content changed but its version did not"),
+    ("E0702", "version-went-backwards", E, "a prompt's version is lower than the locked one"),
+    ("E0703", "bad-lock-file", E, "`pops.lock` is invalid"),
 ]
 
 CODES: dict[str, Code] = {row[0]: Code(*row) for row in _TABLE}
