@@ -109,9 +109,9 @@ def test_build_targets_from_the_command_line(runner, project, tmp_path):
     assert result.exit_code == 0, result.output
     assert (out / "python" / "demo" / "main.py").is_file()
     assert (out / "python" / "pyproject.toml").is_file()
-    result = runner.invoke(cli, ["build", str(project), "--out", str(out), "--target", "docs"])
+    result = runner.invoke(cli, ["build", str(project), "--out", str(out), "--target", "kubernetes"])
     assert result.exit_code == 0, result.output
-    assert "target `docs` is not built" in result.output
+    assert "target `kubernetes` is not built" in result.output
     assert not (out / "python").exists()  # the previous build's SDK files were removed
     assert (out / "bundle.json").is_file()
 

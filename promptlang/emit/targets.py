@@ -7,6 +7,8 @@ from collections.abc import Iterable
 
 from promptlang import ir
 from promptlang.emit import bundle
+from promptlang.emit import ci
+from promptlang.emit import docs
 from promptlang.emit import python
 from promptlang.emit.cache import no_cache
 from promptlang.emit.cache import EmitCache
@@ -22,11 +24,11 @@ ALWAYS: tuple[Emitter, ...] = (bundle.emit,)
 # projects can list the targets they will want).
 TARGETS: dict[str, Emitter | None] = {
     "python": python.emit,
-    "ci": None,
+    "ci": ci.emit,
     "kubernetes": None,
     "terraform": None,
     "monitoring": None,
-    "docs": None,
+    "docs": docs.emit,
 }
 
 
