@@ -1,0 +1,40 @@
+"""One `popsc test` run as a function: check, lower, load the SDK, pick and run the
+cases. The command line prints what this returns; scripts and tests call it directly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import attrs
+
+from promptlang import driver
+from promptlang.lower import lower
+from promptlang.testing import runner
+from promptlang.testing import sdk
+
+
+@attrs.frozen
+class Session:
+    """The check and, when it passed, the results (None when the project has errors)."""
+
+    check: driver.CheckResult
+    results: list[runner.Result] | None
+
+
+def run(path: str | None, *, mode: runner.Mode = runner.Mode.REPLAY, only: str | None = None,
+        shard: tuple[int, int] | None = None, concurrency: int = 4,
+        live_model=None) -> Session:
+    """Run the tests of PATH (raises `project.UsageError` when PATH is no project)."""
+    result = driver.check(path, need_program=True)
+    if result.has_errors or result.program is None:
+        return Session(result, None)
+    root = result.project.root or Path(path or ".").resolve().parent
+    with driver._no_cyclic_gc():
+        program = lower(result.program, driver._project_info(result.project))
+    chosen = runner.select(runner.cases(program), only)
+    if shard:
+        chosen = [c for c in chosen if runner.shard_of(c, shard[1]) == shard[0]]
+    with sdk.loaded(program) as loaded:
+        run_ = runner.Runner(loaded, root, runner.module_files(result.sources, root), mode,
+                             live_model)
+        return Session(result, run_.run(chosen, concurrency))
