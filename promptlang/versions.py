@@ -129,9 +129,15 @@ def _version_span(sym):
 
 
 def version_key(text: str) -> tuple:
-    """Semver-ish order: dot-separated parts, numbers numerically, the rest as text
-    (a number sorts before text in the same place)."""
-    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"[.]", text))
+    """Semver-ish order: dot-separated parts, numbers numerically, other parts as text
+    (a number sorts before text in the same place); `+build` is ignored and a `-pre`
+    release sorts before its release, as in semver."""
+    core, _, pre = text.split("+", 1)[0].partition("-")
+
+    def parts(value: str) -> tuple:
+        return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in value.split("."))
+
+    return parts(core), ((0, parts(pre)) if pre else (1, ()))
 
 
 # ---- writing ----------------------------------------------------------------------

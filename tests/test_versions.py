@@ -144,7 +144,8 @@ def test_version_order_is_numeric_per_part():
     key = versions.version_key
     assert key("1.9.0") < key("1.10.0") < key("2.0.0")
     assert key("1.0.0") == key("1.0.0")
-    assert key("1.0.0-rc1") > key("1.0.0")  # text parts: compared, never a crash
+    assert key("1.0.0-rc.1") < key("1.0.0-rc.2") < key("1.0.0") == key("1.0.0+build.7")
+    assert key("1.0.x") > key("1.0.9")  # text parts: compared, never a crash
 
 
 # ---- popsc diff ----------------------------------------------------------------------
@@ -242,3 +243,31 @@ def test_diff_of_a_project_in_a_folder_of_the_repository(runner, tmp_path):
     result = runner.invoke(cli, ["diff", "HEAD", str(sub)])
     assert result.exit_code == 0, result.output
     assert "changed main.classify 0.2.0 -> 0.3.0" in result.output
+
+
+def test_unversioned_prompt_changed_is_E0701_at_its_name(project):
+    _edit(project, '  version = "1.0.0"\n', "")
+    versions.lock(str(project))
+    assert json.loads((project / "pops.lock").read_text())["prompts"]["main.summarize"]["version"] is None
+    _edit(project, "Summarize:", "Summarise:")
+    result = driver.check(str(project), use_cache=False)
+    [diagnostic] = result.diagnostics
+    assert diagnostic.code == "E0701"
+    assert result.sources["main.pops"].text[diagnostic.span.start:diagnostic.span.end] == "summarize"
+    assert "add `version" in diagnostic.help
+
+
+def test_lock_of_a_single_file_is_a_usage_error(runner, project):
+    result = runner.invoke(cli, ["lock", str(project / "main.pops")])
+    assert result.exit_code == 2
+    assert "needs a project folder" in result.output
+
+
+@needs_git
+def test_diff_against_a_revision_with_errors_exits_1(runner, repo):
+    (repo / "main.pops").write_text(MAIN + "prompt broken(x: Nope) -> string { model = fast\n user \"x\" }\n")
+    _git(repo, "commit", "-qam", "broken")
+    (repo / "main.pops").write_text(MAIN)
+    result = runner.invoke(cli, ["diff", "HEAD", str(repo)])
+    assert result.exit_code == 1
+    assert "the project at `HEAD` has 1 error(s)" in result.output
