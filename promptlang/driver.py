@@ -63,8 +63,8 @@ def check(path: str | None, *, use_cache: bool = True, need_program: bool = Fals
     with _no_cyclic_gc():
         diagnostics, program = _check_sources(sources, project, cache)
         if lock_source is not None:
-            diagnostics = sorted(diagnostics + versions.check_lock(program, lock_source, diagnostics),
-                                 key=Diagnostic.sort_key)
+            lock_diagnostics = versions.check_lock(program, lock_source, diagnostics)
+            diagnostics = sorted(diagnostics + lock_diagnostics, key=Diagnostic.sort_key)
     read = set().union(*program.files_read.values()) if program.files_read else set()
     cache.put("run", run_key, (diagnostics, _digests(read)))
     cache.prune(CHECK_KINDS)
