@@ -18,7 +18,9 @@ CONFIG_NAME = "pops.toml"
 CACHE_DIR = ".popsc-cache"
 KNOWN_TARGETS = ("python", "ci", "kubernetes", "terraform", "monitoring", "docs")
 _SKIP_DIRS = {CACHE_DIR, ".git", "node_modules", "__pycache__", ".venv", "venv"}
-_SECTIONS = {"project": {"name", "version", "description"}, "build": {"out", "targets"}}
+_SECTIONS = {"project": {"name", "version", "description"}, "build": {"out", "targets"},
+             "test": {"judge", "prices"}}
+_PRICE_KEYS = ("input", "output")
 
 
 class UsageError(Exception):
@@ -223,6 +225,8 @@ def _check_config(data: dict, source: SourceFile, sink: Sink) -> None:
                             or "its keys are " + ", ".join(f"`{k}`" for k in sorted(_SECTIONS[section])))
             elif key == "targets":
                 _check_targets(item, source, sink)
+            elif key == "prices":
+                _check_prices(item, source, sink)
             elif not isinstance(item, str):
                 sink.report("E0601", _key_span(source, key, section), f"`{key}` must be a string",
                             label="not a string", help=f'write `{key} = "..."`')
@@ -236,6 +240,46 @@ def _check_config(data: dict, source: SourceFile, sink: Sink) -> None:
     if isinstance(out, str) and (os.path.isabs(out) or ".." in Path(out).parts):
         sink.report("E0601", _key_span(source, "out"), "`out` must be a folder inside the project",
                     help='write a relative path such as `out = "build"`')
+
+
+def _check_prices(prices, source: SourceFile, sink: Sink) -> None:
+    """`[test.prices."model name"]` tables: `input` and `output`, US dollars per million
+    tokens, numbers not below zero."""
+    if not isinstance(prices, dict):
+        sink.report("E0601", _key_span(source, "prices"), "`prices` must be a table of models",
+                    help='write `[test.prices."gpt-4o-mini"]` with `input = 0.15` and `output = 0.6`')
+        return
+    for model, price in prices.items():
+        span = _price_span(source, model)
+        if not isinstance(price, dict):
+            sink.report("E0601", span, f"the price of `{model}` must be a table",
+                        help=f'write `[test.prices."{model}"]` with `input = ...` and `output = ...`')
+            continue
+        for key in price:
+            if key not in _PRICE_KEYS:
+                sink.report("E0601", span, f"unknown key `{key}` in the price of `{model}`",
+                            label="not a key of a price",
+                            help=did_you_mean(key, _PRICE_KEYS) or "its keys are `input`, `output`")
+        for key in _PRICE_KEYS:
+            value = price.get(key)
+            if value is None:
+                sink.report("E0601", span, f"the price of `{model}` has no `{key}`",
+                            help=f"add `{key} = ...` (US dollars per million {key} tokens)")
+            elif isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                sink.report("E0601", span, f"`{key}` of `{model}` must be a number, at least 0",
+                            label="not a price",
+                            help=f"US dollars per million {key} tokens, such as `{key} = 0.15`")
+
+
+def _price_span(source: SourceFile, model: str):
+    """Where the price of `model` is written: its table header or its key."""
+    match = re.search(rf'(?m)^[ \t]*(\[[ \t]*test\.prices\.("?){re.escape(model)}\2[ \t]*\])',
+                      source.text)
+    if match is None:
+        match = re.search(rf'(?m)^[ \t]*(("?){re.escape(model)}\2)[ \t]*=', source.text)
+    if match is None:
+        return _key_span(source, "prices")
+    return source.span(match.start(1), match.end(1))
 
 
 def _check_targets(targets, source: SourceFile, sink: Sink) -> None:

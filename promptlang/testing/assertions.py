@@ -1,9 +1,11 @@
 """Judging one `expect` line against a call's answer and its record.
 
 Outputs are compared as plain JSON data (records as objects, enum members as their
-values), which is how the `.pops` source writes expected values. What this version
-cannot measure (cost without a price table, `similar_to` without embeddings, `rubric`
-without a judge model) is reported as skipped with the reason: never as passed."""
+values), which is how the `.pops` source writes expected values. `rubric` asks the
+judge (`Context.judge`), `cost` prices the call's tokens (`Context.price`). What cannot
+be measured (`similar_to` without embeddings, `rubric` without a judge, `cost` of a
+model without a price, `latency` of a recording without one) is reported as skipped
+with the reason: never as passed."""
 
 from __future__ import annotations
 
@@ -22,10 +24,9 @@ from promptlang.runtime.record import CallRecord
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
 
 SKIP_REASONS = {
-    "cost": "cost needs a price table: not available in this version",
     "similar_to": "similar_to needs sentence embeddings: not available in this version",
-    "rubric": "rubric needs a judge model: not available in this version",
 }
+NO_JUDGE = "rubric needs `[test] judge` in pops.toml"
 
 _COMPARE: dict[str, t.Callable[[t.Any, t.Any], bool]] = {
     "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
@@ -46,6 +47,19 @@ class Outcome:
     message: str = ""
 
 
+@attrs.frozen
+class Context:
+    """What some assertions need beyond the answer and its record: `judge(rubric,
+    output)` gives (passed, reason), passed None when there is no verdict; `price` is the
+    priced model's (None: `model`, as the skip reason names it, has none); `latency_skip`
+    says why the call's latency is unknown (a recording made without it)."""
+
+    judge: t.Callable[[str, object], tuple[bool | None, str]] | None = None
+    price: t.Any = None
+    model: str = ""
+    latency_skip: str = ""
+
+
 def show(value: object) -> str:
     """A value as the report shows it (JSON, short)."""
     text = json.dumps(value, ensure_ascii=False, default=str)
@@ -62,7 +76,8 @@ def describe(expect: ir.ExpectIR) -> str:
     return f"{expect.subject} {op} {show(expect.value)}"
 
 
-def judge(expect: ir.ExpectIR, output: object, record: CallRecord | None) -> Outcome:
+def judge(expect: ir.ExpectIR, output: object, record: CallRecord | None,
+          context: Context = Context()) -> Outcome:
     """The verdict of `expect` on the prompt's (typed) `output` and its call record."""
 
     def outcome(status: str, message: str = "") -> Outcome:
@@ -71,7 +86,23 @@ def judge(expect: ir.ExpectIR, output: object, record: CallRecord | None) -> Out
     reason = SKIP_REASONS.get(expect.subject) or SKIP_REASONS.get(expect.op)
     if reason:
         return outcome(SKIPPED, reason)
-    actual = _subject(expect.subject, to_plain(output), record)
+    if expect.op == "rubric":
+        if context.judge is None:
+            return outcome(SKIPPED, NO_JUDGE)
+        passed, why = context.judge(str(expect.value), output)
+        if passed is None:
+            return outcome(FAILED, f"{describe(expect)}: {why}")
+        return outcome(PASSED) if passed else outcome(FAILED, f"{describe(expect)}: the judge "
+                                                              f"says it fails: {why}")
+    if expect.subject == "cost" and record is not None:
+        if context.price is None:
+            return outcome(SKIPPED, f"cost: no price for model {context.model or record.model} "
+                                    f"(add it under [test.prices] in pops.toml)")
+        actual = context.price.cost(record.input_tokens, record.output_tokens)
+    elif expect.subject == "latency" and context.latency_skip:
+        return outcome(SKIPPED, context.latency_skip)
+    else:
+        actual = _subject(expect.subject, to_plain(output), record)
     if actual is _MISSING:
         return outcome(FAILED, f"{describe(expect)}: `{expect.subject}` has no value")
     try:
@@ -80,6 +111,8 @@ def judge(expect: ir.ExpectIR, output: object, record: CallRecord | None) -> Out
         ok = False
     if ok:
         return outcome(PASSED)
+    if expect.subject == "cost":
+        actual = round(actual, 8)
     return outcome(FAILED, f"{describe(expect)}: expected {expect.op.replace('_', ' ')} "
                            f"{show(expect.value)}, actual {show(actual)}")
 

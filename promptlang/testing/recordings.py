@@ -43,7 +43,8 @@ def missing_message(root: Path, prompt: str) -> str:
 
 
 def save(root: Path, prompt: str, content_hash: str, inputs: dict[str, object], text: str,
-         input_tokens: int, output_tokens: int) -> Path:
-    """Store a live answer where replay will look for it."""
+         input_tokens: int, output_tokens: int, latency_s: float | None = None) -> Path:
+    """Store a live answer (and how long the call took) where replay will look for it."""
     return write_recording(folder(root, prompt), key(content_hash, inputs), text,
-                           input_tokens=input_tokens, output_tokens=output_tokens)
+                           input_tokens=input_tokens, output_tokens=output_tokens,
+                           latency_s=latency_s)

@@ -24,15 +24,18 @@ from promptlang.runtime.errors import MissingRecording
 from promptlang.runtime.errors import PromptError
 from promptlang.runtime.messages import Completion
 from promptlang.runtime.providers import Providers
+from promptlang.testing import prices as price_table
 from promptlang.testing import recordings
 from promptlang.testing.assertions import FAILED
 from promptlang.testing.assertions import PASSED
 from promptlang.testing.assertions import SKIPPED
+from promptlang.testing.assertions import Context
 from promptlang.testing.assertions import Outcome
 from promptlang.testing.assertions import judge
 from promptlang.testing.sdk import Sdk
 
 INTENT_SKIP = "intent routing arrives with the intents issue"
+NO_LATENCY = "latency: this recording has no latency; re-record with --record"
 
 
 class Mode(enum.Enum):
@@ -146,11 +149,13 @@ class Runner:
     """Runs cases of one project against its loaded SDK."""
 
     def __init__(self, sdk: Sdk, root: Path, files: dict[str, str], mode: Mode,
-                 live_model=None):
+                 live_model=None, judge=None, prices=None):
         """`live_model` replaces every test's live model (recording against a stand-in
-        server, as the tests and the examples' recording script do)."""
+        server, as the tests and the examples' recording script do). `judge` gives
+        `rubric` verdicts (`judging.Judge`; None: rubrics are skipped); `prices` are
+        pops.toml's `[test.prices]`, over the shipped table."""
         self.sdk, self.root, self.files, self.mode = sdk, root, files, mode
-        self.live_model = live_model
+        self.live_model, self.judge, self.prices = live_model, judge, prices or {}
 
     def run(self, chosen: Sequence[Case], concurrency: int = 4) -> list[Result]:
         """Results in the order of `chosen`; at most `concurrency` calls at a time."""
@@ -178,7 +183,7 @@ class Runner:
         except (TypeError, ValueError) as error:
             return FAILED, [], f"the inputs do not fit the prompt: {error}"
         records: list = []
-        providers = _Capturing() if self.mode is Mode.RECORD else None
+        providers = _Capturing() if self.mode is not Mode.LIVE else None
         try:
             output = prompt(**arguments, model=self._model(test, prompt),
                             on_metrics=records.append, providers=providers)
@@ -190,12 +195,23 @@ class Runner:
             if providers is not None:
                 providers.close()
         record = records[-1] if records else None
-        if providers is not None and providers.seen and record is not None:
+        latency_skip = ""
+        if self.mode is Mode.REPLAY and providers is not None and providers.seen and record:
+            answer = providers.seen[-1]  # under replay, the live call's recorded latency
+            if "latency_s" in answer.raw:
+                record = attrs.evolve(record, latency_s=answer.latency_s)
+            else:
+                latency_skip = NO_LATENCY
+        elif providers is not None and providers.seen and record is not None:
             answer = providers.seen[-1]
             recordings.save(self.root, test.prompt, prompt.info.content_hash,
                             dict(record.inputs or {}), answer.text, answer.input_tokens,
-                            answer.output_tokens)
-        outcomes = [judge(e, output, record) for e in test.expects]
+                            answer.output_tokens, record.latency_s)
+        priced = self._live(test, prompt)
+        context = Context(self.judge.verdict if self.judge else None,
+                          price_table.lookup(priced, self.prices), priced.describe(),
+                          latency_skip)
+        outcomes = [judge(e, output, record, context) for e in test.expects]
         statuses = {o.status for o in outcomes}
         if FAILED in statuses:
             status = FAILED
@@ -208,6 +224,10 @@ class Runner:
     def _model(self, test: ir.PromptTestIR, prompt):
         if self.mode is Mode.REPLAY:
             return recordings.replay_model(self.root, test.prompt)
+        return self._live(test, prompt)
+
+    def _live(self, test: ir.PromptTestIR, prompt):
+        """The model a live run calls (and `cost` prices, replayed or not)."""
         if self.live_model is not None:
             return self.live_model
         if test.model:

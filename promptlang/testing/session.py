@@ -8,7 +8,10 @@ from pathlib import Path
 import attrs
 
 from promptlang import driver
+from promptlang.diagnostics.suggest import did_you_mean
 from promptlang.lower import lower
+from promptlang.project import UsageError
+from promptlang.testing import judging
 from promptlang.testing import runner
 from promptlang.testing import sdk
 
@@ -31,10 +34,28 @@ def run(path: str | None, *, mode: runner.Mode = runner.Mode.REPLAY, only: str |
     root = result.project.root or Path(path or ".").resolve().parent
     with driver._no_cyclic_gc():
         program = lower(result.program, driver._project_info(result.project))
+    settings = result.project.config.get("test", {})
+    judge_name = settings.get("judge")
+    if judge_name is not None:
+        _check_judge(judge_name, program)
     chosen = runner.select(runner.cases(program), only)
     if shard:
         chosen = [c for c in chosen if runner.shard_of(c, shard[1]) == shard[0]]
-    with sdk.loaded(program) as loaded:
+    with sdk.loaded(program, **sdk.cache_of(result)) as loaded:
+        judge = None
+        if judge_name is not None:
+            live = None if mode is runner.Mode.REPLAY else (live_model or loaded.obj(judge_name))
+            judge = judging.Judge(root, live, store=mode is runner.Mode.RECORD)
         run_ = runner.Runner(loaded, root, runner.module_files(result.sources, root), mode,
-                             live_model)
+                             live_model, judge, settings.get("prices"))
         return Session(result, run_.run(chosen, concurrency))
+
+
+def _check_judge(name: str, program) -> None:
+    """`[test] judge` names a model of the project (`UsageError` with did-you-mean)."""
+    models = [m.qname for m in program.models if not m.module.startswith("std.")]
+    if name not in models:
+        hint = did_you_mean(name, models) or ("the project's models are "
+                                              + ", ".join(models) if models else "")
+        raise UsageError(f"pops.toml: [test] judge = {name!r} is not a model of the project"
+                         + (f"; {hint}" if hint else ""))

@@ -38,11 +38,16 @@ def recording_path(config: ModelConfig, key: str) -> Path:
 
 
 def write_recording(folder: str | Path, key: str, text: str, *, input_tokens: int = 0,
-                    output_tokens: int = 0) -> Path:
-    """Record an answer where `replay` will find it; returns the file written."""
+                    output_tokens: int = 0, latency_s: float | None = None) -> Path:
+    """Record an answer where `replay` will find it; returns the file written.
+    `latency_s`, when given, is how long the live call took (seconds): replay returns it
+    as the answer's `latency_s`, so that latency budgets can be checked offline."""
     path = Path(folder) / f"{key}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = {"text": text, "input_tokens": input_tokens, "output_tokens": output_tokens}
+    data: dict[str, object] = {"text": text, "input_tokens": input_tokens,
+                               "output_tokens": output_tokens}
+    if latency_s is not None:
+        data["latency_s"] = round(float(latency_s), 6)
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return path
 
@@ -85,5 +90,9 @@ def _completion(config: ModelConfig, data: object, path: Path) -> Completion:
     tokens = [data.get(name, 0) for name in ("input_tokens", "output_tokens")]
     if not all(isinstance(n, int) for n in tokens):
         raise ConfigurationError(f"recording {path}: token counts must be whole numbers")
+    latency = data.get("latency_s", 0.0)  # absent in recordings made before it was stored
+    if isinstance(latency, bool) or not isinstance(latency, (int, float)) or latency < 0:
+        raise ConfigurationError(f"recording {path}: `latency_s` must be a number of seconds")
     return Completion(text=data["text"], model=str(data.get("model") or config.name or "replay"),
-                      input_tokens=tokens[0], output_tokens=tokens[1], raw=data)
+                      input_tokens=tokens[0], output_tokens=tokens[1], latency_s=float(latency),
+                      raw=data)
