@@ -1,8 +1,8 @@
 """The `ci` and `docs` targets, built from each example: `ci/tests.json` against its own
 JSON Schema, the GitHub workflow and GitLab CI file against the schemas that ship with
 check-jsonschema (and the workflow through actionlint), the promptfoo config's shape,
-the catalogue's contents, and determinism. The promptfoo CLI itself is not run here
-(it needs npm); see the module's docs for the manual check."""
+the catalogue's contents, and determinism. The promptfoo CLI itself runs them in
+tests/test_promptfoo.py."""
 
 from __future__ import annotations
 
@@ -87,13 +87,16 @@ def test_promptfoo_config_has_one_test_per_prompt_test(built):
         model = test["model"] or prompts[test["prompt"]]["model"]
         assert pf_test["providers"] == [model]
         provider = models[model]["provider"]
-        prefix = {"replay": "echo", "openai": "openai:chat:", "openai_compatible": "openai:chat:",
+        prefix = {"replay": "file://popsc_replay_provider.py", "openai": "openai:chat:", "openai_compatible": "openai:chat:",
                   "anthropic": "anthropic:messages:", "azure_openai": "azureopenai:chat:",
                   "ollama": "ollama:chat:"}[provider]
         assert providers[model].startswith(prefix)
         messages = json.loads(pf_prompt["raw"])  # the SDK's rendering, as chat messages
         assert messages and all(set(m) == {"role", "content"} for m in messages)
         assert pf_test["metadata"]["content_hash"] == prompts[test["prompt"]]["content_hash"]
+        recording = pf_test["vars"]["popsc_recording"]  # what `popsc test` replays
+        assert recording.startswith(f"tests/recordings/{test['prompt']}/")
+        assert recording.endswith(".json") and len(Path(recording).stem) == 64
         mapped = len(pf_test.get("assert", [])) + len(pf_test["metadata"].get("not_mapped", []))
         assert mapped == len(test["expects"])
         for a in pf_test.get("assert", []):
@@ -193,3 +196,16 @@ def test_assertions_map_to_promptfoo():
     sim = ci.assertion(e("output.answer", "similar_to", "hi", threshold=0.8), "record")
     assert sim["type"] == "similar" and sim["threshold"] == 0.8 and "transform" in sim
     assert ci.assertion(e("tokens", "<", 100), "string") is None
+    enum = ci.assertion(e("output", "==", "de"), "enum")  # asked for as {"value": ...}
+    assert enum["type"] == "javascript" and '?.["value"]' in enum["value"]
+    assert '?.["value"]' not in ci.assertion(e("output", "==", "x"), "string")["value"]
+
+
+def test_replay_keys_are_the_ones_popsc_test_reads(built):
+    """Each recording the configs name is one the example has committed (the same key
+    function as `popsc test`)."""
+    out, program = built
+    config = yaml.safe_load((out / "ci/promptfooconfig.yaml").read_text("utf-8"))
+    example = next(e for e in EXAMPLES if e.name in str(out))
+    for pf_test in config["tests"]:
+        assert (example / pf_test["vars"]["popsc_recording"]).is_file(), pf_test["description"]
