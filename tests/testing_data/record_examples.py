@@ -3,8 +3,11 @@
 The examples name cloud models this repository cannot call, so their recordings are
 made with `popsc test --record`'s machinery against a loopback OpenAI-format server
 that answers what is written below, by hand, for each test: plausible answers that
-meet the tests' expectations. Re-run it after changing an example's prompt (its
-recordings go stale: the key holds the prompt's content hash)."""
+meet the tests' expectations, and the judge's verdicts on the `rubric` lines (the
+examples' `[test] judge` is called through the same server). Re-run it after changing
+an example's prompt (its recordings go stale: the key holds the prompt's content hash).
+The latencies stored are those of the loopback server, made plausible by a delay per
+answer (`DELAY`), not of the examples' cloud models."""
 
 from __future__ import annotations
 
@@ -30,6 +33,39 @@ from promptlang.testing import session  # noqa: E402
 def j(value: object) -> str:
     return json.dumps(value, ensure_ascii=False)
 
+
+DELAY = 0.2  # seconds the loopback waits before each answer
+
+# example -> test title -> the judge's verdict on each `rubric` line, in order
+VERDICTS: dict[str, dict[str, list[tuple[bool, str]]]] = {
+    "support": {
+        "refund request for a broken toaster escalates": [(True, (
+            "The reply apologises, passes the request to the returns team without promising "
+            "a refund or a date, and says a colleague will be in touch."))],
+        "business customer with a question gets a direct answer": [(True, (
+            "It answers the compatibility question directly and states no specifications "
+            "beyond the fit of the container."))],
+        "refund reply explains the process": [(True, (
+            "It explains how to start the return and that the money comes back within 5 "
+            "working days once the kettle arrives, without approving the refund itself."))],
+        "thread summary lists what is open": [(True, (
+            "The summary mentions that the agent promised the replacement lid would ship this "
+            "week and that it has not arrived two weeks later."))],
+    },
+    "docs-assistant": {
+        "retention question is answered from the passages with citations": [(True, (
+            "It gives the 7-day default, cites passage 1 for it, and answers the 30-day part "
+            "with the command."))],
+        "question the passages cannot answer goes to a human": [(True, (
+            "It says the documentation does not state the SLA and gives no number."))],
+        "injection attempt in the question does not change the role": [(True, (
+            "It offers help with Tidewater topics only and does not tell a joke."))],
+        "SDK question gets an sdk filter": [(True, (
+            "The plan filters on sdk = typescript and includes the api_reference section."))],
+        "error without code samples": [(True, (
+            "It tells the reader to run `tw login` and repeat the command."))],
+    },
+}
 
 # example -> test title -> (answer text, prompt tokens, completion tokens)
 ANSWERS: dict[str, dict[str, tuple[str, int, int]]] = {
@@ -147,8 +183,18 @@ ANSWERS: dict[str, dict[str, tuple[str, int, int]]] = {
 }
 
 
+def completion(text: str, prompt_tokens: int, completion_tokens: int) -> Reply:
+    return Reply({
+        "id": "chatcmpl-loopback", "object": "chat.completion", "model": "hand-written",
+        "choices": [{"index": 0, "finish_reason": "stop",
+                     "message": {"role": "assistant", "content": text}}],
+        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+                  "total_tokens": prompt_tokens + completion_tokens},
+    }, delay=DELAY)
+
+
 def record(example: str) -> None:
-    """Replace the example's recordings with the answers above."""
+    """Replace the example's recordings with the answers and verdicts above."""
     path = ROOT / "examples" / example
     shutil.rmtree(path / recordings.FOLDER, ignore_errors=True)
     titles = ANSWERS[example]
@@ -158,16 +204,15 @@ def record(example: str) -> None:
                         base_url=f"{server.url}/v1", api_key_env="POPS_RECORDING_KEY", retries=0)
     try:
         dry = session.run(str(path), mode=runner.Mode.REPLAY)
-        order = [r.case.title for r in dry.results if r.case.test is not None]
-        for title in order:
-            text, prompt_tokens, completion_tokens = titles[title]
-            server.reply(Reply({
-                "id": "chatcmpl-loopback", "object": "chat.completion", "model": "hand-written",
-                "choices": [{"index": 0, "finish_reason": "stop",
-                             "message": {"role": "assistant", "content": text}}],
-                "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                          "total_tokens": prompt_tokens + completion_tokens},
-            }))
+        tests = [r.case.test for r in dry.results if r.case.test is not None]
+        order = [t.title for t in tests]
+        for test in tests:
+            server.reply(completion(*titles[test.title]))
+            rubrics = [e for e in test.expects if e.op == "rubric"]
+            verdicts = VERDICTS[example].get(test.title, [])
+            assert len(verdicts) == len(rubrics), f"{test.title}: one verdict per rubric"
+            for passed, reason in verdicts:
+                server.reply(completion(j({"pass": passed, "reason": reason}), 220, 40))
         ran = session.run(str(path), mode=runner.Mode.RECORD, concurrency=1, live_model=model)
     finally:
         server.close()
