@@ -156,14 +156,26 @@ class Runner:
         pops.toml's `[test.prices]`, over the shipped table."""
         self.sdk, self.root, self.files, self.mode = sdk, root, files, mode
         self.live_model, self.judge, self.prices = live_model, judge, prices or {}
+        self.limiter = None  # a `pacing.Limiter` for live and recorded calls (--rate-limit)
 
-    def run(self, chosen: Sequence[Case], concurrency: int = 4) -> list[Result]:
-        """Results in the order of `chosen`; at most `concurrency` calls at a time."""
+    def run(self, chosen: Sequence[Case], concurrency: int = 4,
+            progress=None) -> list[Result]:
+        """Results in the order of `chosen`; at most `concurrency` calls at a time.
+        `progress` (a `pacing.Progress`) hears the total, then each result as it ends."""
         for case in chosen:  # import in this thread: module loading is not our concurrency
             if case.test is not None:
                 self.sdk.obj(case.prompt)
+        if progress is None:
+            one = self.run_one
+        else:
+            progress.start(len(chosen))
+
+            def one(case: Case) -> Result:
+                result = self.run_one(case)
+                progress.result(result)
+                return result
         with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-            return list(pool.map(self.run_one, chosen))
+            return list(pool.map(one, chosen))
 
     def run_one(self, case: Case) -> Result:
         """Run a case; never raises for what the test or the model did."""
@@ -184,6 +196,8 @@ class Runner:
             return FAILED, [], f"the inputs do not fit the prompt: {error}"
         records: list = []
         providers = _Capturing() if self.mode is not Mode.LIVE else None
+        if self.limiter is not None and self.mode is not Mode.REPLAY:
+            self.limiter.acquire()
         try:
             output = prompt(**arguments, model=self._model(test, prompt),
                             on_metrics=records.append, providers=providers)

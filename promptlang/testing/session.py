@@ -12,6 +12,7 @@ from promptlang.diagnostics.suggest import did_you_mean
 from promptlang.lower import lower
 from promptlang.project import UsageError
 from promptlang.testing import judging
+from promptlang.testing import pacing
 from promptlang.testing import runner
 from promptlang.testing import sdk
 
@@ -26,8 +27,10 @@ class Session:
 
 def run(path: str | None, *, mode: runner.Mode = runner.Mode.REPLAY, only: str | None = None,
         shard: tuple[int, int] | None = None, concurrency: int = 4,
-        live_model=None) -> Session:
-    """Run the tests of PATH (raises `project.UsageError` when PATH is no project)."""
+        live_model=None, rate_limit: float | None = None, progress=None) -> Session:
+    """Run the tests of PATH (raises `project.UsageError` when PATH is no project).
+    `rate_limit`: model calls per second across workers (not when replaying);
+    `progress`: a `pacing.Progress` shown while the tests run."""
     result = driver.check(path, need_program=True)
     if result.has_errors or result.program is None:
         return Session(result, None)
@@ -48,7 +51,8 @@ def run(path: str | None, *, mode: runner.Mode = runner.Mode.REPLAY, only: str |
             judge = judging.Judge(root, live, store=mode is runner.Mode.RECORD)
         run_ = runner.Runner(loaded, root, runner.module_files(result.sources, root), mode,
                              live_model, judge, settings.get("prices"))
-        return Session(result, run_.run(chosen, concurrency))
+        run_.limiter = pacing.Limiter(rate_limit) if rate_limit else None
+        return Session(result, run_.run(chosen, concurrency, progress))
 
 
 def _check_judge(name: str, program) -> None:
