@@ -109,6 +109,7 @@ class Judge:
         self.model = model or ModelConfig(provider="replay", name="replay",
                                           recordings=str(self.folder))
         self.store = store and model is not None
+        self.limiter = None  # a `pacing.Limiter` for live calls (--rate-limit)
 
     def verdict(self, rubric: str, output: object) -> tuple[bool | None, str]:
         """(passed, reason); passed is None when there is no verdict (the reason says why)."""
@@ -116,6 +117,8 @@ class Judge:
         inputs = {"answer": answer, "rubric": rubric}
         providers = _Capturing() if self.store else None
         records: list[CallRecord] = []
+        if self.limiter is not None and self.model.provider != "replay":
+            self.limiter.acquire()
         try:
             passed, reason = call(self.model, messages(rubric, answer), output=parse,
                                   json_schema=SCHEMA, prompt=PROMPT, inputs=inputs,

@@ -52,6 +52,8 @@ def run(path: str | None, *, mode: runner.Mode = runner.Mode.REPLAY, only: str |
         run_ = runner.Runner(loaded, root, runner.module_files(result.sources, root), mode,
                              live_model, judge, settings.get("prices"))
         run_.limiter = pacing.Limiter(rate_limit) if rate_limit else None
+        if judge is not None:
+            judge.limiter = run_.limiter  # the judge's live calls count against the limit too
         return Session(result, run_.run(chosen, concurrency, progress))
 
 
