@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import importlib.resources
 import json
+import typing as t
 from collections.abc import Mapping
 
 import attrs
@@ -34,7 +35,7 @@ class Price:
 
 
 @functools.cache
-def table() -> Mapping[str, object]:
+def table() -> dict[str, t.Any]:
     """The shipped price table (`prices.json`)."""
     text = importlib.resources.files("promptlang.testing").joinpath("prices.json").read_text("utf-8")
     return json.loads(text)
@@ -49,5 +50,5 @@ def lookup(model: ModelConfig, overrides: Mapping[str, Mapping[str, float]] | No
         entry = overrides[name]
         return Price(float(entry["input"]), float(entry["output"]))
     provider = _SAME_PRICES.get(model.provider, model.provider)
-    entry = table()["models"].get(provider, {}).get(name)  # type: ignore[union-attr]
+    entry = table()["models"].get(provider, {}).get(name)
     return Price(float(entry["input"]), float(entry["output"])) if entry else None
