@@ -209,3 +209,28 @@ def test_replay_keys_are_the_ones_popsc_test_reads(built):
     example = next(e for e in EXAMPLES if e.name in str(out))
     for pf_test in config["tests"]:
         assert (example / pf_test["vars"]["popsc_recording"]).is_file(), pf_test["description"]
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs node")
+@pytest.mark.parametrize("op, value, answer, expected", [
+    ("in", ["a", "b"], '{"c": "a"}', True),
+    ("in", ["b"], '{"c": "a"}', False),
+    ("not_in", ["b"], '{"c": "a"}', True),
+    ("truthy", None, '{"c": "a"}', True),
+    ("truthy", None, '{"c": ""}', False),
+    ("truthy", None, '{"c": {}}', False),
+    ("truthy", None, '{"c": []}', False),
+])
+def test_javascript_assertions_judge_like_popsc_test(op, value, answer, expected):
+    """The `javascript` assertions promptfoo runs give the verdicts `popsc test` gives."""
+    import subprocess
+
+    from promptlang import ir as ir_mod
+    from promptlang.emit import ci
+
+    expect = ir_mod.ExpectIR(subject="output.c", op=op, value=value)
+    check = ci.assertion(expect, "record")
+    assert check["type"] == "javascript"
+    script = f"const output = {json.dumps(answer)};\nconsole.log(JSON.stringify({check['value']}));"
+    result = subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True)
+    assert json.loads(result.stdout) is expected

@@ -71,6 +71,8 @@ def verdict(subject, op, value=None, flags=None, output=OUTPUT):
     ("latency", "<", 1.0, 0.1),
     ("tokens", "<", 200, 120),
     ("tokens", "==", 120, 119),
+    ("output.color", "in", ["red", "blue"], ["blue"]),
+    ("output.color", "not_in", ["blue"], ["red"]),
 ])
 def test_each_assertion_passes_and_fails(subject, op, good, bad):
     flags = "i" if "matches" in op else None

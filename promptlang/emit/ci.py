@@ -390,6 +390,13 @@ def assertion(expect: ir.ExpectIR, output_kind: str) -> dict | None:
         test = f"new RegExp({_js(value)}, {_js(expect.flags or '')}).test(String(v ?? ''))"
         if op == "not_matches":
             test = f"!{test}"
+    elif op in ("in", "not_in"):
+        test = f"{_js(value)}.some(x => JSON.stringify(x) === JSON.stringify(v))"
+        if op == "not_in":
+            test = f"!{test}"
+    elif op == "truthy":
+        # As `.pops` (and Python) judge truth: null, false, 0, "", [] and {} are false.
+        test = ("Boolean(v) && !(typeof v === 'object' && Object.keys(v).length === 0)")
     else:
         return None
     return {"type": "javascript", "value": f"((v) => {test})({v})"}

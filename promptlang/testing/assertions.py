@@ -152,6 +152,9 @@ def _holds(expect: ir.ExpectIR, actual: object) -> bool:
             return False
         found = re.search(expected, actual, regex_flags(expect.flags or "")) is not None
         return found if op == "matches" else not found
+    if op in ("in", "not_in"):
+        found = isinstance(expected, list) and actual in expected
+        return found if op == "in" else not found
     if op == "truthy":
         return bool(actual)
     raise TypeError(f"unknown operator {op}")
