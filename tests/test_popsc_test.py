@@ -98,7 +98,7 @@ def test_matches_is_case_sensitive_without_the_flag():
 
 
 @pytest.mark.parametrize("subject,op,word", [
-    ("cost", "<", "no price for model m"), ("output.answer", "similar_to", "embeddings"),
+    ("cost", "<", "no price for model m"),
     ("rubric", "rubric", "`[test] judge` in pops.toml")])
 def test_what_cannot_be_measured_is_skipped_with_a_reason(subject, op, word):
     result = verdict(subject, op, 0.01 if subject == "cost" else "text")

@@ -2,8 +2,9 @@
 
 Outputs are compared as plain JSON data (records as objects, enum members as their
 values), which is how the `.pops` source writes expected values. `rubric` asks the
-judge (`Context.judge`), `cost` prices the call's tokens (`Context.price`). What cannot
-be measured (`similar_to` without embeddings, `rubric` without a judge, `cost` of a
+judge (`Context.judge`), `cost` prices the call's tokens (`Context.price`), `similar_to`
+compares sentence embeddings (`similarity`). What cannot be measured (`similar_to`
+without the `similarity` extra, `rubric` without a judge, `cost` of a
 model without a price, `latency` of a recording without one) is reported as skipped
 with the reason: never as passed."""
 
@@ -20,12 +21,10 @@ from promptlang import ir
 from promptlang.runtime.convert import to_plain
 from promptlang.runtime.policy import regex_flags
 from promptlang.runtime.record import CallRecord
+from promptlang.testing import similarity
 
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
 
-SKIP_REASONS = {
-    "similar_to": "similar_to needs sentence embeddings: not available in this version",
-}
 NO_JUDGE = "rubric needs `[test] judge` in pops.toml"
 
 _COMPARE: dict[str, t.Callable[[t.Any, t.Any], bool]] = {
@@ -83,9 +82,6 @@ def judge(expect: ir.ExpectIR, output: object, record: CallRecord | None,
     def outcome(status: str, message: str = "") -> Outcome:
         return Outcome(expect.subject, expect.op, expect.line, status, message)
 
-    reason = SKIP_REASONS.get(expect.subject) or SKIP_REASONS.get(expect.op)
-    if reason:
-        return outcome(SKIPPED, reason)
     if expect.op == "rubric":
         if context.judge is None:
             return outcome(SKIPPED, NO_JUDGE)
@@ -94,6 +90,8 @@ def judge(expect: ir.ExpectIR, output: object, record: CallRecord | None,
             return outcome(FAILED, f"{describe(expect)}: {why}")
         return outcome(PASSED) if passed else outcome(FAILED, f"{describe(expect)}: the judge "
                                                               f"says it fails: {why}")
+    if expect.op == "similar_to":
+        return _similar(expect, output, outcome)
     if expect.subject == "cost" and record is not None:
         if context.price is None:
             return outcome(SKIPPED, f"cost: no price for model {context.model or record.model} "
@@ -115,6 +113,27 @@ def judge(expect: ir.ExpectIR, output: object, record: CallRecord | None,
         actual = round(actual, 8)
     return outcome(FAILED, f"{describe(expect)}: expected {expect.op.replace('_', ' ')} "
                            f"{show(expect.value)}, actual {show(actual)}")
+
+
+def _similar(expect: ir.ExpectIR, output: object,
+             outcome: t.Callable[..., Outcome]) -> Outcome:
+    """`subject similar_to "reference" >= threshold`: the cosine of the two texts'
+    sentence embeddings (`similarity`), skipped when the model is not installed."""
+    if similarity.load() is None:
+        return outcome(SKIPPED, similarity.UNAVAILABLE)
+    actual = _subject(expect.subject, to_plain(output), None)
+    if actual is _MISSING:
+        return outcome(FAILED, f"{describe(expect)}: `{expect.subject}` has no value")
+    if not isinstance(actual, str):
+        return outcome(FAILED, f"{describe(expect)}: `{expect.subject}` is not text, "
+                               f"actual {show(actual)}")
+    threshold = expect.threshold if expect.threshold is not None else 0.0
+    got = similarity.score(actual, str(expect.value))
+    assert got is not None
+    if got >= threshold:
+        return outcome(PASSED)
+    return outcome(FAILED, f"{describe(expect)}: similarity {got:.3f} is below the "
+                           f"threshold {threshold:g}, actual {show(actual)}")
 
 
 def _subject(subject: str, output: object, record: CallRecord | None) -> object:
