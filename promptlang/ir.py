@@ -160,7 +160,9 @@ class IntentIR:
 @ir
 class ExpectIR:
     """One assertion: `subject` (output, output.a.b, latency, tokens, cost, rubric), an
-    operator and the value it is checked against (text, number, seconds, pattern)."""
+    operator and the value it is checked against (text, number, seconds, pattern).
+    `flags` are a regex's flags, or for `similar_to` how the score meets `threshold`
+    (`>=` or `>`)."""
 
     subject: str
     op: str

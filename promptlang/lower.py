@@ -403,7 +403,7 @@ def expectation(rule: n.Rule, source) -> ir.ExpectIR:
         return ir.ExpectIR(subject="rubric", op="rubric", value=literal(e.arg, None), line=line)
     if isinstance(e, n.Similar):
         return ir.ExpectIR(subject=_path(e.left), op="similar_to", value=literal(e.reference, None),
-                           threshold=float(literal(e.threshold, None)), line=line)
+                           threshold=float(literal(e.threshold, None)), flags=e.op, line=line)
     if isinstance(e, n.Compare):
         if isinstance(e.right, n.Regex):
             return ir.ExpectIR(subject=_path(e.left), op=e.op, value=e.right.pattern,

@@ -4,6 +4,7 @@ installed. The model is loaded once for the session."""
 
 from __future__ import annotations
 
+import attrs
 import pytest
 
 from promptlang import ir
@@ -44,7 +45,7 @@ def test_an_unrelated_answer_fails_with_its_score(model):
     assert score < 0.5
     result = assertions.judge(expect(0.7), {"answer": UNRELATED}, None)
     assert result.status == "failed" and result.line == 9
-    assert f"similarity {score:.3f} is below the threshold 0.7" in result.message
+    assert f"similarity {score:.3f} is not at least the threshold 0.7" in result.message
     assert "parcel 1Z999" in result.message
 
 
@@ -58,3 +59,13 @@ def test_without_the_package_it_is_skipped_with_how_to_install(monkeypatch):
     result = assertions.judge(expect(0.7), {"answer": SIMILAR}, None)
     assert result.status == "skipped"
     assert result.message == "similar_to needs `pip install 'promptlang[similarity]'`"
+
+
+def test_a_strict_threshold_needs_more_than_the_threshold(model):
+    """`> t` fails on a score equal to t, `>= t` passes it."""
+    score = similarity.score(SIMILAR, REFERENCE)
+    at_least = attrs.evolve(expect(score), flags=">=")
+    above = attrs.evolve(expect(score), flags=">")
+    assert assertions.judge(at_least, {"answer": SIMILAR}, None).status == "passed"
+    failed = assertions.judge(above, {"answer": SIMILAR}, None)
+    assert failed.status == "failed" and "is not above the threshold" in failed.message

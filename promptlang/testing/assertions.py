@@ -130,10 +130,12 @@ def _similar(expect: ir.ExpectIR, output: object,
     threshold = expect.threshold if expect.threshold is not None else 0.0
     got = similarity.score(actual, str(expect.value))
     assert got is not None
-    if got >= threshold:
+    strict = expect.flags == ">"  # `similar_to "..." > 0.7`; `>=` otherwise
+    if got > threshold or (got == threshold and not strict):
         return outcome(PASSED)
-    return outcome(FAILED, f"{describe(expect)}: similarity {got:.3f} is below the "
-                           f"threshold {threshold:g}, actual {show(actual)}")
+    return outcome(FAILED, f"{describe(expect)}: similarity {got:.3f} is not "
+                           f"{'above' if strict else 'at least'} the threshold {threshold:g}, "
+                           f"actual {show(actual)}")
 
 
 def _subject(subject: str, output: object, record: CallRecord | None) -> object:
