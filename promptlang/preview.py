@@ -128,16 +128,21 @@ class _MemoryFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
 
 @contextmanager
-def _imported_from(files: FileSet, package: str) -> Iterator[None]:
-    """While inside, `import <package>...` loads the generated modules from memory."""
-    finder = _MemoryFinder(files, package)
-    stale = [m for m in sys.modules if m == package or m.startswith(package + ".")]
-    for name in stale:
-        del sys.modules[name]
+def _imported_from(files: FileSet, package: str,
+                   finder: _MemoryFinder | None = None) -> Iterator[None]:
+    """While inside, `import <package>...` loads the generated modules from memory
+    (through `finder`, a `_MemoryFinder` of `files`, when given: one that caches code)."""
+    finder = finder or _MemoryFinder(files, package)
+    _forget(package)
     sys.meta_path.insert(0, finder)
     try:
         yield
     finally:
         sys.meta_path.remove(finder)
-        for name in [m for m in sys.modules if m == package or m.startswith(package + ".")]:
-            del sys.modules[name]
+        _forget(package)
+
+
+def _forget(package: str) -> None:
+    """Drop `package` and its modules from `sys.modules`, so the next import is fresh."""
+    for name in [m for m in sys.modules if m == package or m.startswith(package + ".")]:
+        del sys.modules[name]

@@ -19,14 +19,13 @@ from promptlang.runtime.config import ModelConfig
 from promptlang.runtime.convert import to_plain
 from promptlang.runtime.errors import MissingRecording
 from promptlang.runtime.errors import PromptError
-from promptlang.runtime.messages import Completion
 from promptlang.runtime.messages import Message
-from promptlang.runtime.providers import Providers
 from promptlang.runtime.providers.replay import input_json
 from promptlang.runtime.providers.replay import recording_key
 from promptlang.runtime.providers.replay import write_recording
 from promptlang.runtime.record import CallRecord
 from promptlang.runtime.record import PromptInfo
+from promptlang.testing.capture import Capturing
 
 FOLDER = Path("tests") / "recordings" / "_judge"
 MISSING = "no recorded verdict for this rubric and answer; re-record with --record"
@@ -80,25 +79,6 @@ def parse(text: str) -> tuple[bool, str]:
     return data["pass"], reason
 
 
-class _Tap:
-    def __init__(self, inner, seen: list[Completion]):
-        self.inner, self.seen = inner, seen
-
-    def complete(self, *args, **kwargs) -> Completion:
-        completion = self.inner.complete(*args, **kwargs)
-        self.seen.append(completion)
-        return completion
-
-
-class _Capturing(Providers):
-    def __init__(self) -> None:
-        super().__init__()
-        self.seen: list[Completion] = []
-
-    def for_config(self, config):
-        return _Tap(super().for_config(config), self.seen)
-
-
 class Judge:
     """Gives verdicts: from the project's recordings (`replay`), or from `model`."""
 
@@ -115,7 +95,7 @@ class Judge:
         """(passed, reason); passed is None when there is no verdict (the reason says why)."""
         answer = answer_text(output)
         inputs = {"answer": answer, "rubric": rubric}
-        providers = _Capturing() if self.store else None
+        providers = Capturing() if self.store else None
         records: list[CallRecord] = []
         if self.limiter is not None and self.model.provider != "replay":
             self.limiter.acquire()

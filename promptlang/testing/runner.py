@@ -22,8 +22,6 @@ import attrs
 from promptlang import ir
 from promptlang.runtime.errors import MissingRecording
 from promptlang.runtime.errors import PromptError
-from promptlang.runtime.messages import Completion
-from promptlang.runtime.providers import Providers
 from promptlang.testing import prices as price_table
 from promptlang.testing import recordings
 from promptlang.testing.assertions import FAILED
@@ -32,6 +30,7 @@ from promptlang.testing.assertions import SKIPPED
 from promptlang.testing.assertions import Context
 from promptlang.testing.assertions import Outcome
 from promptlang.testing.assertions import judge
+from promptlang.testing.capture import Capturing
 from promptlang.testing.sdk import Sdk
 
 INTENT_SKIP = "intent routing arrives with the intents issue"
@@ -121,30 +120,6 @@ def parse_shard(text: str) -> tuple[int, int]:
     return i, n
 
 
-class _Tap:
-    """A provider that remembers each answer it returns, so `--record` can store it."""
-
-    def __init__(self, inner, seen: list[Completion]):
-        self.inner, self.seen = inner, seen
-
-    def complete(self, *args, **kwargs) -> Completion:
-        completion = self.inner.complete(*args, **kwargs)
-        self.seen.append(completion)
-        return completion
-
-
-class _Capturing(Providers):
-    """Providers for one recorded call: the last answer received is the one to store
-    (after a repair, the earlier invalid ones are not what replay should give)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.seen: list[Completion] = []
-
-    def for_config(self, config):
-        return _Tap(super().for_config(config), self.seen)
-
-
 class Runner:
     """Runs cases of one project against its loaded SDK."""
 
@@ -195,7 +170,7 @@ class Runner:
         except (TypeError, ValueError) as error:
             return FAILED, [], f"the inputs do not fit the prompt: {error}"
         records: list = []
-        providers = _Capturing() if self.mode is not Mode.LIVE else None
+        providers = Capturing() if self.mode is not Mode.LIVE else None
         if self.limiter is not None and self.mode is not Mode.REPLAY:
             self.limiter.acquire()
         try:

@@ -66,22 +66,6 @@ class _CachedFinder(_MemoryFinder):
 
 
 @contextmanager
-def _imported_cached(files: FileSet, package: str, cache: Cache) -> Iterator[None]:
-    finder = _CachedFinder(files, package, cache)
-    stale = [m for m in sys.modules if m == package or m.startswith(package + ".")]
-    for name in stale:
-        del sys.modules[name]
-    sys.meta_path.insert(0, finder)
-    try:
-        yield
-    finally:
-        sys.meta_path.remove(finder)
-        for name in [m for m in sys.modules if m == package or m.startswith(package + ".")]:
-            del sys.modules[name]
-        cache.prune((CODE_KIND,))
-
-
-@contextmanager
 def loaded(program: ir.ProgramIR, cache_folder: Path | None = None,
            module_keys: dict[str, str] | None = None) -> Iterator[Sdk]:
     """While inside, the program's SDK is importable and `Sdk` finds its objects.
@@ -97,8 +81,11 @@ def loaded(program: ir.ProgramIR, cache_folder: Path | None = None,
         with _imported_from(files, package):
             yield Sdk(layout)
         return
-    with _imported_cached(files, package, cache):
-        yield Sdk(layout)
+    try:
+        with _imported_from(files, package, _CachedFinder(files, package, cache)):
+            yield Sdk(layout)
+    finally:
+        cache.prune((CODE_KIND,))
 
 
 def cache_of(checked) -> dict:
