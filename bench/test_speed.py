@@ -66,7 +66,7 @@ def write_recordings(project: Path) -> int:
     from promptlang.runtime.api import write_recording
     from promptlang.testing import recordings
     from promptlang.testing import runner
-    from promptlang.testing import sdk
+    from promptlang import sdk_import as sdk
 
     checked = driver.check(str(project), need_program=True)
     if checked.has_errors or checked.program is None:

@@ -1,3 +1,7 @@
 """promptlang: the `.pops` language and its compiler, `popsc`."""
 
 __version__ = "0.1.0"
+
+# The build targets pops.toml and `popsc build --target` may name; kept here, where the
+# command line can read it without importing the compiler.
+KNOWN_TARGETS = ("python", "ci", "kubernetes", "terraform", "monitoring", "docs")

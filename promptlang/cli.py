@@ -12,8 +12,8 @@ import traceback
 
 import click
 
+from promptlang import KNOWN_TARGETS
 from promptlang import __version__
-from promptlang.project import KNOWN_TARGETS
 
 EXIT_ERRORS = 1
 EXIT_USAGE = 2

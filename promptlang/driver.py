@@ -274,6 +274,7 @@ def render(path: str | None, prompt: str, input_path: str | None, *,
     through the generated SDK (raises `project.UsageError` for a prompt or inputs that
     do not fit)."""
     from promptlang import preview
+    from promptlang import sdk_import
     from promptlang.lower import lower
 
     inputs = preview.read_inputs(input_path)
@@ -283,8 +284,9 @@ def render(path: str | None, prompt: str, input_path: str | None, *,
     with _no_cyclic_gc():
         program_ir = lower(result.program, _project_info(result.project))
     target = preview.find_prompt(program_ir, prompt)
-    return RenderResult(result, preview.render(program_ir, target, inputs,
-                                               preview.input_label(input_path)))
+    with sdk_import.loaded(program_ir) as sdk:
+        rendered = preview.render(sdk, target, inputs, preview.input_label(input_path))
+    return RenderResult(result, rendered)
 
 
 def _emit_keys(program) -> dict[str, str]:

@@ -43,6 +43,13 @@ def _once_per_symbol(method):
     return lowered
 
 
+def lower_prompts(program: Program, symbols) -> list[ir.PromptIR]:
+    """The IR of these prompts only, with what their content hashes reach, not the whole
+    program (`popsc lock` and the lock check need just the hashes)."""
+    lowering = _Lowering(program)
+    return [lowering.prompt(sym) for sym in symbols]
+
+
 class _Lowering:
     def __init__(self, program: Program):
         self.program = program

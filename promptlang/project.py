@@ -10,13 +10,13 @@ from pathlib import Path
 
 import attrs
 
+from promptlang import KNOWN_TARGETS
 from promptlang.diagnostics.sink import Sink
 from promptlang.diagnostics.suggest import did_you_mean
 from promptlang.source import SourceFile
 
 CONFIG_NAME = "pops.toml"
 CACHE_DIR = ".popsc-cache"
-KNOWN_TARGETS = ("python", "ci", "kubernetes", "terraform", "monitoring", "docs")
 _SKIP_DIRS = {CACHE_DIR, ".git", "node_modules", "__pycache__", ".venv", "venv"}
 _SECTIONS = {"project": {"name", "version", "description"}, "build": {"out", "targets"},
              "test": {"judge", "prices"}}

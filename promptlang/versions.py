@@ -9,11 +9,7 @@ in review stay small."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import re
-import tempfile
 from pathlib import Path
 
 import attrs
@@ -21,6 +17,7 @@ import attrs
 from promptlang import project as proj
 from promptlang.diagnostics.model import Diagnostic
 from promptlang.diagnostics.sink import Sink
+from promptlang.emit.files import write_atomic
 from promptlang.source import SourceFile
 
 LOCK_NAME = "pops.lock"
@@ -82,11 +79,11 @@ def _key_span(source: SourceFile, key: str | None):
 def project_prompts(program) -> dict[str, tuple[object, object]]:
     """qualified name -> (symbol, PromptIR) for every prompt outside `std`. Lowers only
     the prompts (and what their hashes reach), not the whole program."""
-    from promptlang.lower import _Lowering
+    from promptlang.lower import lower_prompts
 
-    lowering = _Lowering(program)
-    return {qname: (sym, lowering.prompt(sym)) for qname, sym in sorted(program.symbols.items())
-            if sym.kind == "prompt" and not (sym.module == "std" or sym.module.startswith("std."))}
+    symbols = [sym for _, sym in sorted(program.symbols.items())
+               if sym.kind == "prompt" and not (sym.module == "std" or sym.module.startswith("std."))]
+    return {sym.qname: (sym, prompt) for sym, prompt in zip(symbols, lower_prompts(program, symbols))}
 
 
 def check_lock(program, source: SourceFile, diagnostics: list[Diagnostic]) -> list[Diagnostic]:
@@ -170,20 +167,6 @@ def changes(old: dict | None, new: dict) -> list[str]:
         else:
             lines.append(f"updated {qname} (content hash)")
     return lines
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write through a temporary file in the same folder and rename it into place, so a
-    reader never sees half a lock."""
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-            out.write(text)
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
 
 
 @attrs.define

@@ -182,31 +182,18 @@ def _rendered(program: ir.ProgramIR, files: FileSet) -> list[Rendered]:
     it replays."""
     if not program.tests:
         return []
-    import importlib
-
-    from promptlang import preview
-    from promptlang.emit import python
-    from promptlang.emit.python.layout import Layout
+    from promptlang import sdk_import
     from promptlang.testing import recordings
 
-    package = python.package_name(program)
-    sdk = files
-    if f"python/{package}/__init__.py" not in files.files:
-        sdk = FileSet()
-        python.emit(program, sdk)
-    sdk_only = FileSet()
-    sdk_only.files = {p: c for p, c in sdk.files.items() if p.startswith(f"python/{package}/")}
-    layout = Layout(program, package)
     prompts = {p.qname: p for p in program.prompts}
     out: list[Rendered] = []
-    with preview._imported_from(sdk_only, package):
+    with sdk_import.loaded(program, files=files) as sdk:
         for test in program.tests:
             prompt = prompts.get(test.prompt)
             try:
                 if prompt is None:
                     raise LookupError(f"no prompt {test.prompt}")
-                module = importlib.import_module(layout.dotted(prompt.module))
-                compiled = getattr(module, layout.name_of[prompt.qname])
+                compiled = sdk.obj(prompt.qname)
                 arguments = compiled.arguments(ir.to_data(test.given))
                 messages = compiled.render(**arguments)
             except Exception as error:  # noqa: BLE001 - reported in the config, not fatal

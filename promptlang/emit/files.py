@@ -3,10 +3,12 @@ in one step that never leaves a half-written build behind."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import shutil
+import tempfile
 from pathlib import Path, PurePosixPath
 
 import attrs
@@ -79,7 +81,7 @@ def write(files: FileSet, out: Path) -> WriteReport:
     removed = sorted(previous - set(files.files))
     for rel in removed:
         _remove(out, rel)
-    _write_atomic(out / MANIFEST, json.dumps(files.manifest(), sort_keys=True, indent=2) + "\n")
+    write_atomic(out / MANIFEST, json.dumps(files.manifest(), sort_keys=True, indent=2) + "\n")
     shutil.rmtree(staging, ignore_errors=True)
     return WriteReport(sorted(files.files), sorted(changed), removed)
 
@@ -123,7 +125,17 @@ def _remove(out: Path, rel: str) -> None:
         parent = parent.parent
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+def write_atomic(path: Path, text: str) -> None:
+    """Write through a temporary file in the same folder and rename it into place, so a
+    reader never sees half a file (the manifest, `pops.lock`)."""
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
+            out.write(text)
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+
+

@@ -31,7 +31,7 @@ from promptlang.testing.assertions import Context
 from promptlang.testing.assertions import Outcome
 from promptlang.testing.assertions import judge
 from promptlang.testing.capture import Capturing
-from promptlang.testing.sdk import Sdk
+from promptlang.sdk_import import Sdk
 
 INTENT_SKIP = "intent routing arrives with the intents issue"
 NO_LATENCY = "latency: this recording has no latency; re-record with --record"

@@ -14,7 +14,7 @@ from promptlang.project import UsageError
 from promptlang.testing import judging
 from promptlang.testing import pacing
 from promptlang.testing import runner
-from promptlang.testing import sdk
+from promptlang import sdk_import as sdk
 
 
 @attrs.frozen
