@@ -19,7 +19,7 @@ LATENCY_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0)
 
 
 class Metrics:
-    """The four metric families, registered in their own registry by default so that
+    """The metric families of calls and of intent routing, registered in their own registry by default so that
     creating two (one per test, one per app) never clashes; pass
     `prometheus_client.REGISTRY` to expose them with the process's other metrics.
     `observe` is a call observer: `call(..., on_metrics=metrics.observe)`."""
@@ -39,6 +39,15 @@ class Metrics:
         self.violations = Counter(
             "popsc_policy_violations_total", "Runtime policy rule matches, by policy",
             (*LABELS, "policy"), registry=self.registry)
+        self.intent_matches = Counter(
+            "popsc_intent_matches_total", "Texts routed to an intent (confidence at or over its threshold)",
+            ("intent",), registry=self.registry)
+        self.intent_low_confidence = Counter(
+            "popsc_intent_low_confidence_total",
+            "Texts whose closest intent stayed under its threshold (counted as misses too)",
+            ("intent",), registry=self.registry)
+        self.intent_misses = Counter(
+            "popsc_intent_misses_total", "Texts routed to no intent", registry=self.registry)
 
     def observe(self, record: CallRecord) -> None:
         """Count one finished call. Latency is observed for every call, failed or not, so
@@ -51,6 +60,17 @@ class Metrics:
             self.errors.labels(*labels, record.error.kind).inc()
         for violation in record.violations:
             self.violations.labels(*labels, violation.policy).inc()
+
+    def observe_route(self, intent: str | None, closest: str | None) -> None:
+        """Count one routed text: `intent` is where it went (None: nowhere), `closest` the
+        best candidate that stayed under its threshold, if any. The match rate the
+        `monitor` blocks speak of is matches / (matches + misses)."""
+        if intent is not None:
+            self.intent_matches.labels(intent).inc()
+            return
+        self.intent_misses.inc()
+        if closest is not None:
+            self.intent_low_confidence.labels(closest).inc()
 
     def exposition(self) -> bytes:
         """The registry in the Prometheus text format, for a `/metrics` endpoint."""
