@@ -13,6 +13,7 @@ from pathlib import Path
 
 import attrs
 
+from promptlang import MATCHERS
 from promptlang import project as proj
 from promptlang import versions
 from promptlang.cache import Cache
@@ -299,4 +300,8 @@ def _emit_keys(program) -> dict[str, str]:
 
 def _project_info(project: proj.Project) -> dict:
     info = project.config.get("project", {}) if isinstance(project.config.get("project"), dict) else {}
-    return {k: info[k] for k in ("name", "version", "description") if isinstance(info.get(k), str)}
+    found = {k: info[k] for k in ("name", "version", "description") if isinstance(info.get(k), str)}
+    intents = project.config.get("intents")
+    if isinstance(intents, dict) and intents.get("matcher") in MATCHERS:
+        found["intent_matcher"] = intents["matcher"]
+    return found

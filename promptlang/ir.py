@@ -155,6 +155,7 @@ class IntentIR:
     route_prompt: str | None
     route_args: tuple[RouteArgIR, ...]
     threshold: float | None
+    matcher: str = "lexical"
 
 
 @ir

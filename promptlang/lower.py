@@ -53,11 +53,13 @@ def lower_prompts(program: Program, symbols) -> list[ir.PromptIR]:
 class _Lowering:
     def __init__(self, program: Program):
         self.program = program
+        self.project: dict = {}
         self.memo: dict[tuple[str, str], object] = {}
         self.scratch = Sink()
         self.applied = applied_policies(program, self.scratch)
 
     def run(self, project: dict) -> ir.ProgramIR:
+        self.project = project
         by_kind: dict[str, list] = {}
         for qname in sorted(self.program.symbols):
             sym = self.program.symbols[qname]
@@ -236,6 +238,7 @@ class _Lowering:
             slots=tuple(self.field(s, scope) for s in slots.values()),
             route_prompt=prompt, route_args=args,
             threshold=float(threshold.value.value) if threshold else None,
+            matcher=_matcher(settings.get("matcher"), self.project),
         )
 
     def route_arg(self, arg: n.Arg, slots, scope) -> ir.RouteArgIR:
@@ -377,6 +380,13 @@ def secret_ref(expr) -> ir.SecretRef | None:
     if expr.func.name == "vault" and len(values) == 2:
         return ir.SecretRef(source="vault", path=values[0], key=values[1])
     return None
+
+
+def _matcher(setting, project: dict) -> str:
+    """An intent's `matcher`, else the project's (`[intents] matcher`), else lexical."""
+    if setting is not None and isinstance(setting.value, n.Ident):
+        return setting.value.name
+    return str(project.get("intent_matcher") or "lexical")
 
 
 def _text(setting) -> str | None:

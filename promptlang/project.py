@@ -11,6 +11,7 @@ from pathlib import Path
 import attrs
 
 from promptlang import KNOWN_TARGETS
+from promptlang import MATCHERS
 from promptlang.diagnostics.sink import Sink
 from promptlang.diagnostics.suggest import did_you_mean
 from promptlang.source import SourceFile
@@ -19,7 +20,7 @@ CONFIG_NAME = "pops.toml"
 CACHE_DIR = ".popsc-cache"
 _SKIP_DIRS = {CACHE_DIR, ".git", "node_modules", "__pycache__", ".venv", "venv"}
 _SECTIONS = {"project": {"name", "version", "description"}, "build": {"out", "targets"},
-             "test": {"judge", "prices"}}
+             "test": {"judge", "prices"}, "intents": {"matcher"}}
 _PRICE_KEYS = ("input", "output")
 
 
@@ -227,6 +228,11 @@ def _check_config(data: dict, source: SourceFile, sink: Sink) -> None:
                 _check_targets(item, source, sink)
             elif key == "prices":
                 _check_prices(item, source, sink)
+            elif key == "matcher" and item not in MATCHERS:
+                sink.report("E0601", _key_span(source, key, section), f"unknown matcher {item!r}",
+                            label="not a matcher",
+                            help="write `matcher = \"lexical\"` (no model) or `matcher = \"semantic\"` "
+                                 "(sentence embeddings, `promptlang[similarity]`)")
             elif not isinstance(item, str):
                 sink.report("E0601", _key_span(source, key, section), f"`{key}` must be a string",
                             label="not a string", help=f'write `{key} = "..."`')

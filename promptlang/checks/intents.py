@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from promptlang import MATCHERS
 from promptlang import types as ty
 from promptlang.checks.context import Ctx
 from promptlang.checks.settings import expect_list
@@ -34,7 +35,7 @@ MIN_EXAMPLES = 3
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 INPUT = "input"  # the route argument that stands for the user's raw text
 SLOT_TYPES = "`string`, `int`, `float`, `bool` or an enum"
-_SETTINGS = ("examples", "route", "threshold", "description")
+_SETTINGS = ("examples", "route", "threshold", "description", "matcher")
 
 
 def check_intent(ctx: Ctx, decl: n.Intent) -> None:
@@ -52,6 +53,18 @@ def check_intent(ctx: Ctx, decl: n.Intent) -> None:
         expect_number(ctx, body.settings["threshold"].value, "threshold", 0, 1)
     if "description" in body.settings:
         expect_string(ctx, body.settings["description"].value, "description")
+    if "matcher" in body.settings:
+        _check_matcher(ctx, body.settings["matcher"].value)
+
+
+def _check_matcher(ctx: Ctx, value) -> None:
+    name = value.name if isinstance(value, n.Ident) else None
+    if name not in MATCHERS:
+        ctx.sink.report("E0301", value.span, f"unknown matcher {describe(value) if name is None else '`' + name + '`'}",
+                        label="expected `lexical` or `semantic`",
+                        help=(did_you_mean(name, MATCHERS) if name else None)
+                        or "`lexical` needs no model; `semantic` compares sentence embeddings "
+                           "(`pip install 'promptlang[similarity]'`)")
 
 
 def blocks_by_kind(ctx: Ctx, blocks, labelled=frozenset()) -> dict[str, n.Block]:

@@ -33,6 +33,7 @@ from promptlang.runtime.errors import ConfigurationError
 from promptlang.runtime.errors import InvalidOutput
 from promptlang.runtime.errors import MissingApiKey
 from promptlang.runtime.errors import MissingRecording
+from promptlang.runtime.errors import MissingSlots
 from promptlang.runtime.errors import PolicyViolation
 from promptlang.runtime.errors import PromptError
 from promptlang.runtime.errors import ProviderError
@@ -54,10 +55,16 @@ from promptlang.runtime.providers.replay import write_recording
 from promptlang.runtime.record import CallRecord
 from promptlang.runtime.record import PromptInfo
 from promptlang.runtime.record import Violation
+from promptlang.runtime.router import Intent
+from promptlang.runtime.router import Match
+from promptlang.runtime.router import RouteArg
+from promptlang.runtime.router import Router
+from promptlang.runtime.router import Slot
 
 __all__ = [
     "REDACTED", "AuditLog", "Backoff", "CallRecord", "Completion", "ConfigurationError",
-    "DenyPattern", "DenyWords", "InvalidOutput", "JsonSchema", "Message", "Metrics",
+    "DenyPattern", "DenyWords", "Intent", "InvalidOutput", "Match", "MissingSlots",
+    "RouteArg", "Router", "Slot", "JsonSchema", "Message", "Metrics",
     "MissingApiKey", "MissingRecording", "ModelConfig", "Observer", "OutputRule", "Policy",
     "PolicyViolation", "PromptError", "PromptInfo", "ProviderError", "Providers", "RateLimited",
     "Timeout", "Violation", "acall", "anything", "boolean", "call", "constraints", "construct", "default_providers",

@@ -111,3 +111,17 @@ class MissingRecording(PromptError):
         super().__init__(f"no recorded response {key}: {path} does not exist")
         self.key = key
         self.path = path
+
+
+class MissingSlots(PromptError):
+    """A routed call run before the text gave every slot its prompt needs (`refund my
+    order` without the order number): ask the user for `missing`, then call the match
+    with them as keyword arguments."""
+
+    kind = "missing_slots"
+
+    def __init__(self, intent: str, missing: tuple[str, ...], why: str = "") -> None:
+        self.intent = intent
+        self.missing = missing
+        what = why or "needs " + ", ".join(f"`{m}`" for m in missing) + " that the text did not give"
+        super().__init__(f"intent {intent} {what}")

@@ -22,6 +22,8 @@ from promptlang.emit.files import FileSet
 from promptlang.emit.python import views
 from promptlang.emit.python.layout import Layout
 from promptlang.emit.python.layout import ModuleScope
+from promptlang.emit.python.intents import intent_assignment
+from promptlang.emit.python.intents import router_module
 from promptlang.emit.python.layout import identifier
 from promptlang.emit.python.literals import py_literal
 from promptlang.emit.python.prompts import Compiler
@@ -48,9 +50,19 @@ def emit(program: ir.ProgramIR, files: FileSet, cache: EmitCache | None = None) 
     for folder in layout.packages():
         files.add(f"python/{package}/{folder.replace('.', '/')}/__init__.py",
                   f'"""The `{folder}` modules of the project."""\n')
+    files.add(f"python/{package}/{sdk.router}.py", router_module(
+        HEADER, [(layout.dotted(i.module), layout.name_of[i.qname]) for i in _routed(program)], package))
     files.add(f"python/{package}/__init__.py", sdk.package_init())
     files.add(f"python/{package}/py.typed", "")
     files.add("python/pyproject.toml", pyproject(program, package))
+
+
+ROUTER = "_router"  # the package's router module (renamed if a `.pops` module took it)
+
+
+def _routed(program: ir.ProgramIR) -> list[ir.IntentIR]:
+    """The intents the router holds: the project's own, by module name then source order."""
+    return [i for i in program.intents if not i.module.startswith("std.")]
 
 
 def package_name(program: ir.ProgramIR) -> str:
@@ -114,10 +126,17 @@ class _Sdk:
         self.records = {r.qname: r for r in program.records}
         self.record_fields = {q: {f.name: f.type for f in r.fields} for q, r in self.records.items()}
         self.policies = runtime_policies(program)
+        self.enums = {e.qname: e for e in program.enums}
+        tops = {identifier(m.split(".")[0]) for m in layout.modules()} | set(layout.packages())
+        self.router = ROUTER
+        while self.router in tops:
+            self.router += "_"
+        self.prompts = {p.qname: p for p in program.prompts}
         self.by_module: dict[str, dict[str, list]] = {}
         groups = (("enums", program.enums), ("records", program.records),
                   ("models", program.models), ("policies", self.policies.values()),
-                  ("templates", program.templates), ("prompts", program.prompts))
+                  ("templates", program.templates), ("prompts", program.prompts),
+                  ("intents", program.intents))
         for kind, decls in groups:
             for decl in decls:
                 self.by_module.setdefault(decl.module, {}).setdefault(kind, []).append(decl)
@@ -144,6 +163,8 @@ class _Sdk:
                          *(policy_assignment(p, scope) for p in decls.get("policies", []))],
             functions=[compiler.template(t) for t in decls.get("templates", [])],
             prompts=[compiler.prompt(p) for p in decls.get("prompts", [])],
+            intents=[intent_assignment(i, scope, typing, self.enums, self.prompts)
+                     for i in decls.get("intents", [])],
         )
         return _ENV.get_template("module.py.j2").render(
             header=HEADER, doc=f"Generated from the `.pops` module `{module}`.",
@@ -158,6 +179,9 @@ class _Sdk:
             counts[self.layout.name_of[decl.qname]] = counts.get(self.layout.name_of[decl.qname], 0) + 1
         exported = sorted((self.layout.name_of[d.qname], self.layout.dotted(d.module))
                           for d in decls if counts[self.layout.name_of[d.qname]] == 1)
+        taken = {name for name, _ in exported}
+        exported = sorted([*exported, *((name, f"{self.layout.package}.{self.router}")
+                                        for name in ("route", "router") if name not in taken)])
         return _ENV.get_template("package_init.py.j2").render(
             header=HEADER, project=self.program.project, exported=exported,
             package=self.layout.package)

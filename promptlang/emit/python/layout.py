@@ -71,6 +71,7 @@ class Layout:
             *((d.module, d.qname, d.name) for d in (*program.models, *program.templates)),
             *((d.module, d.qname, d.name) for d in program.policies if has_runtime_rules(d)),
             *((d.module, d.qname, d.name) for d in program.prompts),
+            *((d.module, d.qname, d.name) for d in program.intents),
         ]
         for module, qname, name in decls:
             self.module_of[qname] = module

@@ -44,7 +44,7 @@ def model_assignment(model: ir.ModelIR, scope: ModuleScope) -> Assignment:
                    "# api_key_env set to where your deployment puts it.")
     if model.fallback:
         args.append(f"fallback={tuple_source([scope.ref(q) for q in model.fallback])}")
-    return Assignment(scope.ref(model.qname), _call("_rt.ModelConfig", args), comment)
+    return Assignment(scope.ref(model.qname), call_source("_rt.ModelConfig", args), comment)
 
 
 def policy_assignment(policy: ir.PolicyIR, scope: ModuleScope) -> Assignment:
@@ -52,7 +52,7 @@ def policy_assignment(policy: ir.PolicyIR, scope: ModuleScope) -> Assignment:
     args = [py_literal(policy.qname), wrapped("(", rules, ")", 4, 70)]
     if policy.severity != "error":
         args.append(f"severity={py_literal(policy.severity)}")
-    return Assignment(scope.ref(policy.qname), _call("_rt.Policy", args))
+    return Assignment(scope.ref(policy.qname), call_source("_rt.Policy", args))
 
 
 def _rule(rule: ir.PolicyRuleIR) -> str:
@@ -68,7 +68,7 @@ def tuple_source(items: list[str]) -> str:
     return f"({items[0]},)" if len(items) == 1 else "(" + ", ".join(items) + ")"
 
 
-def _call(function: str, args: list[str]) -> str:
+def call_source(function: str, args: list[str]) -> str:
     one = f"{function}({', '.join(args)})"
     if len(one) <= 88:
         return one

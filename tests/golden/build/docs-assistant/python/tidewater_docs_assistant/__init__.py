@@ -37,6 +37,8 @@ if typing.TYPE_CHECKING:
     from tidewater_docs_assistant.assistant.prompts import draft_bug_report as draft_bug_report
     from tidewater_docs_assistant.assistant.prompts import explain_error as explain_error
     from tidewater_docs_assistant.assistant.prompts import plan_search as plan_search
+    from tidewater_docs_assistant._router import route as route
+    from tidewater_docs_assistant._router import router as router
     from tidewater_docs_assistant.assistant.prompts import summarize_page as summarize_page
 
 _WHERE = {
@@ -60,6 +62,8 @@ _WHERE = {
     "draft_bug_report": "tidewater_docs_assistant.assistant.prompts",
     "explain_error": "tidewater_docs_assistant.assistant.prompts",
     "plan_search": "tidewater_docs_assistant.assistant.prompts",
+    "route": "tidewater_docs_assistant._router",
+    "router": "tidewater_docs_assistant._router",
     "summarize_page": "tidewater_docs_assistant.assistant.prompts",
 }
 

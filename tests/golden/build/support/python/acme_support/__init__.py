@@ -38,6 +38,8 @@ if typing.TYPE_CHECKING:
     from acme_support.support.prompts import handoff_reply as handoff_reply
     from acme_support.support.prompts import order_status_reply as order_status_reply
     from acme_support.support.prompts import refund_reply as refund_reply
+    from acme_support._router import route as route
+    from acme_support._router import router as router
     from acme_support.support.prompts import summarize_thread as summarize_thread
     from acme_support.support.prompts import triage_ticket as triage_ticket
 
@@ -63,6 +65,8 @@ _WHERE = {
     "handoff_reply": "acme_support.support.prompts",
     "order_status_reply": "acme_support.support.prompts",
     "refund_reply": "acme_support.support.prompts",
+    "route": "acme_support._router",
+    "router": "acme_support._router",
     "summarize_thread": "acme_support.support.prompts",
     "triage_ticket": "acme_support.support.prompts",
 }

@@ -1,0 +1,505 @@
+"""The intent router: from a user's text to the intent it means, the slots it fills and
+the prompt call the intent's `route` describes. No model is needed.
+
+How a text is matched (the order is the tie-break, see `Router.route`):
+1. Patterns. Each example compiles to a regular expression: its words in order, any
+   spacing or punctuation between them, case ignored, each `{slot}` the slot's pattern
+   (`@pattern`, an enum's members, a number, or any words for a plain string). A text an
+   example matches whole, with every slot value valid, has confidence 1.0.
+2. Lexical similarity, for paraphrases. A text is read as word stems (stop words and
+   numbers left out) and pairs of neighbouring words; a slot value found in the text
+   (an order number matching `@pattern`, an enum member) reads as its `{slot}`. Each
+   feature weighs more the fewer intents use it. The confidence is the geometric mean
+   of two shares: how much of the closest example's weight the text has, and how much of
+   the text's weight the intent's examples use. 1.0 is an example's own words; a text
+   with words no example uses scores lower the more such words it has.
+3. Optionally, semantic similarity (`matcher = semantic`): the cosine of sentence
+   embeddings of the text and the closest example, from a model that ships in a Python
+   package (`promptlang[similarity]`).
+An intent matches when its confidence reaches its `threshold`."""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import threading
+import typing as t
+from collections.abc import Callable
+from collections.abc import Mapping
+from collections.abc import Sequence
+
+import attrs
+
+from promptlang.runtime import intent_text as tx
+from promptlang.runtime.errors import MissingSlots
+
+DEFAULT_THRESHOLD = 0.6
+MAX_TEXT = 2000  # characters looked at: a router reads requests, not documents
+PATTERN, LEXICAL, SEMANTIC = "pattern", "lexical", "semantic"
+
+Converter = Callable[[t.Any, str], t.Any]
+RouteObserver = Callable[[str | None, str | None], None]
+log = logging.getLogger("promptlang.intents")
+
+
+@attrs.frozen
+class Slot:
+    """A typed value the router reads out of the text. `kind` is `string`, `int`,
+    `float`, `bool` or `enum` (with `members`, the enum's values); `pattern` is the
+    `@pattern` as written; `convert` the SDK's converter, which also checks the slot's
+    annotations."""
+
+    name: str
+    kind: str = "string"
+    pattern: str | None = None
+    members: tuple[str, ...] = ()
+    convert: Converter | None = None
+
+    @property
+    def specific(self) -> bool:
+        """Whether a value can be told apart from other words without an example around
+        it: anything but a string without `@pattern`."""
+        return self.kind != "string" or self.pattern is not None
+
+    def regex(self) -> str:
+        if self.pattern is not None:
+            return f"(?-i:{tx.unanchored(self.pattern)})"
+        if self.kind == "enum":
+            return tx.enum_pattern(self.members)
+        return tx.KIND_PATTERNS.get(self.kind, tx.KIND_PATTERNS["string"])
+
+    def value(self, text: str, where: str = "slot") -> t.Any:
+        """The typed value of `text`; ValueError (or TypeError) when it is not one."""
+        text = text.strip()
+        raw: t.Any = text
+        if self.kind == "int":
+            raw = int(text)
+        elif self.kind == "float":
+            raw = float(text.replace(",", "."))
+        elif self.kind == "bool":
+            raw = tx.BOOL_WORDS[text.casefold()]
+        elif self.kind == "enum":
+            by_fold = {m.casefold(): m for m in self.members}
+            raw = by_fold[text.casefold()]
+        return self.convert(raw, f"{where}.{self.name}") if self.convert else raw
+
+
+@attrs.frozen
+class RouteArg:
+    """One argument of the routed call: from a `slot`, the user's `input`, or a literal
+    `value`. `required`: the prompt has no default for it."""
+
+    param: str
+    source: str
+    slot: str | None = None
+    value: t.Any = None
+    required: bool = True
+
+
+@attrs.frozen
+class Intent:
+    """An intent as the SDK declares it. `prompt` is the generated prompt object the
+    route calls (anything callable with keyword arguments, with an `acall`)."""
+
+    qname: str
+    name: str
+    examples: tuple[str, ...]
+    slots: tuple[Slot, ...] = ()
+    threshold: float | None = None
+    matcher: str = LEXICAL
+    prompt: t.Any = None
+    args: tuple[RouteArg, ...] = ()
+    description: str | None = None
+
+    def slot(self, name: str) -> Slot | None:
+        return next((s for s in self.slots if s.name == name), None)
+
+
+@attrs.frozen
+class Match:
+    """Where a text goes: the intent (qualified `intent`, short `name`), the slots read
+    from it, the confidence (see the module's docstring) and which matcher gave it, the
+    example it came closest to, and the routed call: `arguments` for `prompt`, with
+    `missing` naming slots the route needs that the text did not give. Calling the match
+    (or `acall`) runs the prompt; keyword arguments fill or override arguments."""
+
+    intent: str
+    name: str
+    slots: Mapping[str, t.Any]
+    confidence: float
+    matcher: str
+    example: str
+    prompt: t.Any = attrs.field(default=None, repr=False, eq=False)
+    arguments: Mapping[str, t.Any] = attrs.field(factory=dict)
+    missing: tuple[str, ...] = ()
+
+    @property
+    def ready(self) -> bool:
+        """Whether the routed call has everything it needs."""
+        return self.prompt is not None and not self.missing
+
+    def __call__(self, **extra: t.Any) -> t.Any:
+        return self._prompt(extra)(**{**self.arguments, **extra})
+
+    async def acall(self, **extra: t.Any) -> t.Any:
+        return await self._prompt(extra).acall(**{**self.arguments, **extra})
+
+    def _prompt(self, extra: Mapping[str, t.Any]) -> t.Any:
+        if self.prompt is None:
+            raise MissingSlots(self.intent, (), "has no `route`")
+        still = tuple(s for s in self.missing if s not in extra)
+        if still:
+            raise MissingSlots(self.intent, still)
+        return self.prompt
+
+
+class Router:
+    """Routes texts to intents. Built from the SDK's intents; compiles its patterns and
+    index on first use. Thread-safe. `observer(intent, closest)` hears each routing (the
+    gateway counts them: `Metrics.observe_route`); a text routed nowhere is logged on the
+    `promptlang.intents` logger with digits and e-mail addresses masked."""
+
+    def __init__(self, intents: Sequence[Intent], *, default_threshold: float = DEFAULT_THRESHOLD,
+                 observer: RouteObserver | None = None) -> None:
+        self.intents = tuple(intents)
+        self.default_threshold = default_threshold
+        self.observer = observer
+        self._index: _Index | None = None
+        self._lock = threading.Lock()
+
+    def threshold(self, intent: Intent) -> float:
+        return self.default_threshold if intent.threshold is None else intent.threshold
+
+    def route(self, text: str) -> Match | None:
+        """The intent the text means, or None when no intent reaches its threshold.
+        Tie-break: higher confidence; then a pattern match over a similarity; then the
+        intent declared first (by module name, then source order)."""
+        ranked = self.rank(text, limit=1)
+        best = ranked[0] if ranked else None
+        if best is not None and best.confidence >= self.threshold(self.by_qname[best.intent]):
+            self._observe(best.intent, None)
+            return best
+        self._observe(None, best.intent if best else None)
+        log.info("no intent matched", extra={"event": "intent_miss", "text": masked(text),
+                                             "closest": best.intent if best else None,
+                                             "confidence": best.confidence if best else 0.0})
+        return None
+
+    def rank(self, text: str, limit: int = 5) -> list[Match]:
+        """The closest intents, best first, whatever their thresholds."""
+        return self.index().rank(text[:MAX_TEXT], limit)
+
+    @property
+    def by_qname(self) -> dict[str, Intent]:
+        return self.index().by_qname
+
+    def index(self) -> _Index:
+        if self._index is None:
+            with self._lock:
+                if self._index is None:
+                    self._index = _Index(self.intents)
+        return self._index
+
+    def _observe(self, intent: str | None, closest: str | None) -> None:
+        if self.observer is not None:
+            self.observer(intent, closest)
+
+
+_MASKS = (re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+"), re.compile(r"\d"))
+
+
+def masked(text: str) -> str:
+    """Text fit for a log: e-mail addresses and digits (order, card and phone
+    numbers) masked, so authors see how people phrase what no example covers."""
+    text = _MASKS[0].sub("[email]", text[:MAX_TEXT])
+    return _MASKS[1].sub("0", text)
+
+
+# ---- the index ---------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class _Example:
+    intent: int
+    text: str
+    slots: tuple[str, ...]  # slot names of its placeholders, in order
+    regex: re.Pattern[str]
+    weight: float = 0.0
+
+
+class _Index:
+    """Everything compiled from the intents: example patterns grouped by their first
+    word, slot detectors, and an inverted index of features for similarity."""
+
+    def __init__(self, intents: Sequence[Intent]) -> None:
+        self.intents = list(intents)
+        self.by_qname = {i.qname: i for i in self.intents}
+        self.detectors = _detectors(self.intents)
+        self.examples: list[_Example] = []
+        buckets: dict[str | None, list[int]] = {}
+        example_features: list[set[str]] = []
+        for index, intent in enumerate(self.intents):
+            patterns = {s.name: s.regex() for s in intent.slots}
+            for text in intent.examples:
+                k = len(self.examples)
+                regex = tx.example_regex(text, patterns, f"s{k}")
+                self.examples.append(_Example(index, text, tuple(tx.placeholder_names(text)),
+                                              re.compile(regex, re.IGNORECASE)))
+                first = tx.example_tokens(text)[:1]
+                key = first[0] if first and not first[0].startswith("{") else None
+                buckets.setdefault(key, []).append(k)
+                example_features.append(self._example_features(intent, text))
+        self.buckets = {key: _combined(ks, self.examples) for key, ks in buckets.items()}
+        self._similarity(example_features)
+
+    def _example_features(self, intent: Intent, text: str) -> set[str]:
+        tokens = []
+        for token in tx.example_tokens(text):
+            if token.startswith("{"):
+                slot = intent.slot(token[1:-1])
+                token = self.detectors.token_of(slot) if slot is not None else ""
+            tokens.append(token)
+        return tx.features(tokens)
+
+    def _similarity(self, example_features: list[set[str]]) -> None:
+        """IDF weights over intents, postings from feature to examples and intents."""
+        n = max(1, len(self.intents))
+        users: dict[str, set[int]] = {}
+        for k, feats in enumerate(example_features):
+            for f in feats:
+                users.setdefault(f, set()).add(self.examples[k].intent)
+        self.weight = {f: math.log(1 + n / len(who)) for f, who in users.items()}
+        self.unknown_weight = math.log(1 + n)
+        self.postings: dict[str, tuple[int, ...]] = {}
+        self.intent_postings = {f: tuple(sorted(who)) for f, who in users.items()}
+        per_feature: dict[str, list[int]] = {}
+        for k, feats in enumerate(example_features):
+            self.examples[k] = attrs.evolve(self.examples[k],
+                                            weight=sum(self.weight[f] for f in feats))
+            for f in feats:
+                per_feature.setdefault(f, []).append(k)
+        self.postings = {f: tuple(ks) for f, ks in per_feature.items()}
+
+    # ---- ranking ----------------------------------------------------------------------------
+
+    def rank(self, text: str, limit: int) -> list[Match]:
+        found = self.detectors.find(text)
+        exact = self._pattern_match(text)
+        scores = self._lexical(text, found)
+        best: dict[int, tuple[float, int, int]] = {}  # intent -> (confidence, kind, example)
+        for k, conf in scores.items():
+            intent = self.examples[k].intent
+            if intent not in best or conf > best[intent][0]:
+                best[intent] = (conf, 1, k)
+        if exact is not None:
+            k, _ = exact
+            best[self.examples[k].intent] = (1.0, 0, k)
+        order = sorted(best.items(), key=lambda item: (-item[1][0], item[1][1], item[0]))
+        matches = []
+        for intent_index, (conf, kind, k) in order[:limit]:
+            intent = self.intents[intent_index]
+            if exact is not None and kind == 0:
+                slots = exact[1]
+            else:
+                slots = self._slots(intent, text, found)
+            matches.append(_match(intent, slots, conf, PATTERN if kind == 0 else LEXICAL,
+                                  self.examples[k].text, text))
+        return matches
+
+    def _pattern_match(self, text: str) -> tuple[int, dict[str, t.Any]] | None:
+        """The first example matching the whole text with valid slot values."""
+        first = tx.words(text)[:1]
+        for key in (first[0] if first else None, None):
+            combined = self.buckets.get(key)
+            if combined is None:
+                continue
+            regex, members = combined
+            m = regex.fullmatch(text)
+            if m is None:
+                continue
+            k = int(m.lastgroup[1:]) if m.lastgroup else members[0]
+            slots = self._slot_values(k, m)
+            if slots is not None:
+                return k, slots
+            for other in members[members.index(k) + 1:]:  # a value was invalid: go on
+                m = self.examples[other].regex.fullmatch(text)
+                slots = self._slot_values(other, m) if m else None
+                if slots is not None:
+                    return other, slots
+            if key is None:
+                break
+        return None
+
+    def _slot_values(self, k: int, m: re.Match[str]) -> dict[str, t.Any] | None:
+        example = self.examples[k]
+        intent = self.intents[example.intent]
+        values: dict[str, t.Any] = {}
+        for n, name in enumerate(example.slots):
+            raw = m.group(f"s{k}_{n}")
+            slot = intent.slot(name)
+            if raw is None or slot is None:
+                continue
+            try:
+                values[name] = slot.value(raw)
+            except (ValueError, TypeError, KeyError):
+                return None
+        return values
+
+    def _lexical(self, text: str, found: _Found) -> dict[int, float]:
+        """Each example sharing a feature with the text, and its confidence."""
+        feats = tx.features(found.tokens(text)) if found.spans else _plain_features(text)
+        if not feats:
+            return {}
+        weight, unknown = self.weight, self.unknown_weight
+        total = 0.0
+        overlap: dict[int, float] = {}
+        covered: dict[int, float] = {}
+        postings, intent_postings = self.postings, self.intent_postings
+        for f in feats:
+            w = weight.get(f)
+            if w is None:
+                total += unknown if " " not in f else unknown / 2
+                continue
+            total += w
+            for k in postings[f]:
+                overlap[k] = overlap.get(k, 0.0) + w
+            for i in intent_postings[f]:
+                covered[i] = covered.get(i, 0.0) + w
+        examples = self.examples
+        return {k: math.sqrt(min(1.0, ov / examples[k].weight)
+                             * min(1.0, covered[examples[k].intent] / total))
+                for k, ov in overlap.items()}
+
+    def _slots(self, intent: Intent, text: str, found: _Found) -> dict[str, t.Any]:
+        """Slot values for a match by similarity: a specific slot from the values found
+        in the text, a plain string from the words around it in an example."""
+        values: dict[str, t.Any] = {}
+        for slot in intent.slots:
+            candidates = (found.values(self.detectors.token_of(slot), text) if slot.specific
+                          else _around(intent, slot.name, text))
+            for raw in candidates:
+                try:
+                    values[slot.name] = slot.value(raw)
+                    break
+                except (ValueError, TypeError, KeyError):
+                    continue
+        return values
+
+
+def _plain_features(text: str) -> set[str]:
+    return tx.features(tx.words(text))
+
+
+def _combined(ks: list[int], examples: list[_Example]) -> tuple[re.Pattern[str], list[int]]:
+    """One alternation of the examples' patterns: one `fullmatch` tries them all."""
+    source = "|".join(f"(?P<e{k}>{examples[k].regex.pattern})" for k in ks)
+    return re.compile(source, re.IGNORECASE), ks
+
+
+def _around(intent: Intent, name: str, text: str) -> list[str]:
+    """A plain string slot's value: what stands where `{name}` stands in an example,
+    between the words written before and after it."""
+    found = []
+    for example in intent.examples:
+        for m in tx.PLACEHOLDER.finditer(example):
+            if m.group(1) != name:
+                continue
+            before = tx.words(example[:m.start()])[-1:]
+            after = tx.words(example[m.end():])[:1]
+            if not before and not after:
+                continue
+            left = rf"\b{re.escape(before[0])}\W+" if before else r"^\W*"
+            right = rf"\W+{re.escape(after[0])}\b" if after else r"\W*$"
+            hit = re.search(left + r"(.+?)" + right, text, re.IGNORECASE)
+            if hit:
+                found.append(hit.group(1))
+    return found
+
+
+def _match(intent: Intent, slots: dict[str, t.Any], confidence: float, matcher: str,
+           example: str, text: str) -> Match:
+    arguments: dict[str, t.Any] = {}
+    missing: list[str] = []
+    for arg in intent.args:
+        if arg.source == "input":
+            arguments[arg.param] = text
+        elif arg.source == "value":
+            arguments[arg.param] = arg.value
+        elif arg.slot in slots:
+            arguments[arg.param] = slots[arg.slot]
+        elif arg.required:
+            missing.append(arg.slot or arg.param)
+    return Match(intent=intent.qname, name=intent.name, slots=slots,
+                 confidence=round(confidence, 4), matcher=matcher, example=example,
+                 prompt=intent.prompt, arguments=arguments, missing=tuple(missing))
+
+
+# ---- slot values found in a text -----------------------------------------------------------------
+
+
+class _Detectors:
+    """One regular expression per distinct specific slot pattern, and the feature token
+    standing for its values (`{#3}`): two intents' `order_id: OrderId` slots read the
+    same number as the same token."""
+
+    def __init__(self, patterns: list[str]):
+        self.patterns = patterns
+        self.compiled = [re.compile(rf"(?<![\w-])(?:{p})(?![\w-])", re.IGNORECASE) for p in patterns]
+        self.ids = {p: n for n, p in enumerate(patterns)}
+
+    def token_of(self, slot: Slot) -> str:
+        if not slot.specific:
+            return ""
+        return "{#" + str(self.ids[slot.regex()]) + "}"
+
+    def find(self, text: str) -> _Found:
+        spans: list[tuple[int, int, str]] = []
+        for n, regex in enumerate(self.compiled):
+            for m in regex.finditer(text):
+                if m.end() > m.start():
+                    spans.append((m.start(), m.end(), "{#" + str(n) + "}"))
+        return _Found(sorted(spans))
+
+
+def _detectors(intents: Sequence[Intent]) -> _Detectors:
+    """Detectors of the specific slots, most specific first (see `_Found.tokens`)."""
+    rank = {"enum": 1, "bool": 2, "int": 3, "float": 4}
+    slots = {s.regex(): s for i in intents for s in i.slots if s.specific}
+    ordered = sorted(slots, key=lambda p: (0 if slots[p].pattern else rank.get(slots[p].kind, 5), p))
+    return _Detectors(ordered)
+
+
+@attrs.frozen
+class _Found:
+    """Spans of slot values in a text: (start, end, token), sorted."""
+
+    spans: list[tuple[int, int, str]]
+
+    def values(self, token: str, text: str) -> list[str]:
+        return [text[s:e] for s, e, tok in self.spans if tok == token]
+
+    def tokens(self, text: str) -> list[str]:
+        """The text's words with each found value replaced by its token; where values
+        overlap the longest span wins, and of spans with the same extent (a six-digit
+        order number is also an int) the most specific slot's (detectors are ordered
+        `@pattern` first, then enums, then numbers)."""
+        out: list[str] = []
+        pos = 0
+        i = 0
+        spans = self.spans
+        while i < len(spans):
+            start, end, _ = spans[i]
+            if start < pos:
+                i += 1
+                continue
+            longest = max(e for s, e, _ in spans if s == start)
+            if longest != end:
+                i += 1
+                continue
+            out += tx.words(text[pos:start])
+            out.append(min((tok for s, e, tok in spans if s == start and e == end),
+                           key=lambda tok: int(tok[2:-1])))
+            pos = end
+            i += 1
+        return out + tx.words(text[pos:])
