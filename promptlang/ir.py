@@ -192,6 +192,7 @@ class IntentCaseIR:
     text: str
     intent: str | None
     slots: dict[str, t.Any]
+    line: int = 0
 
 
 @ir

@@ -310,7 +310,8 @@ class _Lowering:
             intent = None
             if not (isinstance(target, n.Ident) and target.name == "none"):
                 intent = self.ref(scope, target, "intent")
-            cases.append(ir.IntentCaseIR(text=entry.text.value, intent=intent, slots=slots))
+            cases.append(ir.IntentCaseIR(text=entry.text.value, intent=intent, slots=slots,
+                                         line=scope.source.line_col(entry.span.start)[0]))
         return ir.IntentTestIR(name=decl.name.value, module=scope.module, cases=tuple(cases))
 
 

@@ -16,6 +16,7 @@ import importlib.abc
 import importlib.util
 import marshal
 import sys
+import typing as t
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -90,6 +91,11 @@ class Sdk:
     def obj(self, qname: str) -> object:
         module = importlib.import_module(self.layout.dotted(self.layout.module_of[qname]))
         return getattr(module, self.layout.name_of[qname])
+
+    def router(self) -> t.Any:
+        """The package's intent router (`promptlang.runtime.router.Router`); it holds no
+        intents when the project declares none."""
+        return importlib.import_module(self.layout.package).router
 
 
 class _CachedFinder(MemoryFinder):

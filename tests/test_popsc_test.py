@@ -128,14 +128,35 @@ def test_the_examples_pass_offline_with_their_recordings():
         assert " 0 failed" in out.splitlines()[-1]
 
 
-def test_replay_runs_the_typed_output_and_intents_are_skipped(support):
+def test_replay_runs_the_typed_output_and_the_intent_cases_through_the_router(support):
     ran = session.run(str(support))
     by_title = {r.case.title: r for r in ran.results}
     german = by_title["German message"]
     assert german.status == "passed" and german.outcomes[0].status == "passed"
-    intents = [r for r in ran.results if r.case.test is None]
+    intents = [r for r in ran.results if r.case.intent is not None]
     assert len(intents) == 7
-    assert all(r.status == "skipped" and r.message == runner.INTENT_SKIP for r in intents)
+    assert all(r.status == "passed" for r in intents), [(r.case.title, r.message) for r in intents]
+
+
+@pytest.mark.parametrize(("line", "wrong", "message"), [
+    ('-> refund_request(order_id = "123456")', '-> order_status(order_id = "123456")',
+     "routed to support.intents.refund_request at 1.00 (pattern), expected support.intents.order_status"),
+    ('-> refund_request(order_id = "123456")', '-> refund_request(order_id = "654321")',
+     "routed to support.intents.refund_request, but order_id = '123456', expected '654321'"),
+    ('"what\'s the weather in Berlin tomorrow"         -> none',
+     '"what\'s the weather in Berlin tomorrow"         -> talk_to_human',
+     "routed to none, expected support.intents.talk_to_human"),
+])
+def test_an_intent_case_that_routes_elsewhere_fails_at_its_line(support, line, wrong, message):
+    tests = support / "support" / "tests.pops"
+    text = tests.read_text()
+    assert line in text
+    tests.write_text(text.replace(line, wrong))
+    code, out = run_cli(support, "--only", "intents")
+    assert code == 1, out
+    assert out.splitlines()[-1] == "6 passed, 1 failed"
+    failure = out.split("FAILED", 1)[1]
+    assert "tests.pops:20" in failure and message in failure, out
 
 
 def test_a_failed_assertion_shows_expected_actual_and_the_expect_line(support):
@@ -220,7 +241,7 @@ def test_json_output_follows_its_schema(support, tmp_path):
     data = json.loads(out.read_text())
     jsonschema.validate(data, SCHEMA)
     assert code == 1 and data["format"] == "popsc-test-results/1"
-    assert data["summary"] == {"passed": 11, "failed": 1, "skipped": 7, "total": 19}
+    assert data["summary"] == {"passed": 18, "failed": 1, "skipped": 0, "total": 19}
     german = next(t for t in data["tests"] if t["title"] == "German message")
     assert german["status"] == "failed" and german["assertions"][0]["line"] == 185
 
@@ -234,7 +255,7 @@ def test_junit_counts_match(support, tmp_path):
     cases = suite.findall("testcase")
     assert suite.tag == "testsuite" and int(suite.get("tests")) == len(cases) == 19
     assert int(suite.get("failures")) == len([c for c in cases if c.find("failure") is not None]) == 1
-    assert int(suite.get("skipped")) == len([c for c in cases if c.find("skipped") is not None]) == 7
+    assert int(suite.get("skipped")) == len([c for c in cases if c.find("skipped") is not None]) == 0
 
 
 def test_github_format_annotates_failures(support):

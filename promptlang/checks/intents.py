@@ -27,12 +27,15 @@ from promptlang.resolve import FieldInfo
 from promptlang.resolve import Program
 from promptlang.resolve import Symbol
 from promptlang.resolve import signature
+from promptlang.runtime import intent_text as tx
+from promptlang.runtime.router import Slot
+from promptlang.checks.regex_sample import sample_of
 from promptlang.source import SourceFile
 from promptlang.source import Span
 from promptlang.syntax import nodes as n
 
 MIN_EXAMPLES = 3
-PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+PLACEHOLDER = tx.PLACEHOLDER
 INPUT = "input"  # the route argument that stands for the user's raw text
 SLOT_TYPES = "`string`, `int`, `float`, `bool` or an enum"
 _SETTINGS = ("examples", "route", "threshold", "description", "matcher")
@@ -277,9 +280,7 @@ def _missing_route_args(ctx: Ctx, call: n.Call, sym: Symbol, params, given, slot
 
 def normalise(text: str) -> str:
     """What a router matches on: case, spacing, punctuation and slot names do not count."""
-    text = PLACEHOLDER.sub("\0", text.lower())
-    text = re.sub(r"[^\w\s\0]", "", text)
-    return " ".join(text.split()).replace("\0", "{}")
+    return tx.normalised(text)
 
 
 def example_strings(decl: n.Intent) -> list[n.Str]:
@@ -296,6 +297,7 @@ def check_intent_collisions(program: Program, sink_for_module: dict[str, Sink]) 
     intent repeats. The later one is reported, by module name then source order, so the
     result does not depend on the order modules were loaded in."""
     seen: dict[str, tuple[n.Intent, str, n.Str]] = {}
+    repeated: set[int] = set()
     for module in sorted(program.scopes):
         scope = program.scopes[module]
         sink = _sink_of(sink_for_module, module, scope.sink)
@@ -307,7 +309,82 @@ def check_intent_collisions(program: Program, sink_for_module: dict[str, Sink]) 
                 if key:
                     first = seen.setdefault(key, (decl, module, example))
                     if first[2] is not example:
+                        repeated.update((id(example), id(first[2])))
                         _collision(sink, first, (decl, module, example))
+    _pattern_collisions(program, sink_for_module, repeated)
+
+
+def _pattern_collisions(program: Program, sink_for_module, repeated: set[int]) -> None:
+    """Report an example that another intent's example pattern matches whole: the router
+    would route that very sentence to the other intent (pattern matches score 1.0), so
+    the two intents cannot be told apart on it. The example is tried with a sample value
+    in each `{slot}` (an enum's first member, a number, a string fitting `@pattern`)."""
+    compiled = []  # (module, decl, example node, regex)
+    for sym in sorted((s for s in program.symbols.values() if s.kind == "intent"), key=lambda s: s.qname):
+        slots = {name: slot_spec(program, info) for name, info in intent_slots(program, sym).items()}
+        patterns = {name: spec.regex() for name, spec in slots.items()}
+        for example in example_strings(sym.decl):
+            regex = re.compile(tx.example_regex(example.value, patterns, "s"), re.IGNORECASE)
+            sample = _instance(example.value, slots)
+            compiled.append((sym, example, regex, sample))
+    reported: set[frozenset[int]] = set()
+    for sym, example, _, sample in compiled:
+        if sample is None or id(example) in repeated:
+            continue
+        for other, other_example, regex, _ in compiled:
+            pair = frozenset((id(example), id(other_example)))
+            if other.qname != sym.qname and pair not in reported and regex.fullmatch(sample):
+                reported.add(pair)
+                _pattern_collision(program, sink_for_module, (sym, example, sample), (other, other_example))
+                break
+
+
+def slot_spec(program: Program, info: FieldInfo) -> Slot:
+    """The router's view of a slot, for checks that ask what the router would do."""
+    inner = ty.strip_optional(info.type)
+    kinds = {ty.STRING: "string", ty.INT: "int", ty.FLOAT: "float", ty.BOOL: "bool"}
+    if isinstance(inner, ty.EnumT):
+        return Slot(info.name, "enum", members=tuple(program.enums.get(inner.qname, {})))
+    return Slot(info.name, kinds.get(inner, "string"), pattern=info.constraints.pattern)
+
+
+_SAMPLES = {"int": "7", "float": "1.5", "bool": "yes", "string": "something"}
+
+
+def _instance(example: str, slots: dict[str, Slot]) -> str | None:
+    """The example with a sample value in each placeholder; None when a slot's pattern
+    is beyond the sampler (the example is then not tried)."""
+    def sample(m: re.Match[str]) -> str:
+        slot = slots.get(m.group(1))
+        if slot is None:
+            return _SAMPLES["string"]
+        if slot.kind == "enum":
+            return slot.members[0] if slot.members else "x"
+        if slot.pattern is not None:
+            value = sample_of(slot.pattern)
+            if value is None:
+                raise LookupError(slot.pattern)
+            return value
+        return _SAMPLES.get(slot.kind, "something")
+    try:
+        return tx.PLACEHOLDER.sub(sample, example)
+    except LookupError:
+        return None
+
+
+def _pattern_collision(program: Program, sinks, found, other) -> None:
+    sym, example, sample = found
+    other_sym, other_example = other
+    scope = program.scopes[sym.module]
+    sink = _sink_of(sinks, sym.module, scope.sink)
+    name = other_sym.name if other_sym.module == sym.module else other_sym.qname
+    shown = f" (as {sample!r})" if sample != example.value else ""
+    sink.report("E0404", example.span,
+                f"example of `{sym.name}`{shown} is matched whole by an example of `{name}`",
+                label=f"the router would send this sentence to `{name}`",
+                secondary=(Label(other_example.span, f"this example of `{name}` matches it"),),
+                help="reword one of the two, or give the slot a narrower type or `@pattern`, "
+                     "so that the sentences differ in a word")
 
 
 def _sink_of(sinks, module: str, default: Sink) -> Sink:

@@ -75,11 +75,15 @@ def _stem(word: str) -> str:
                                 ("es", "", 5), ("s", "", 4)):
         if word.endswith(suffix) and len(word) >= least:
             if suffix == "s" and word.endswith(("ss", "us", "is")):
-                return word
+                break
             if suffix == "es" and not word.endswith(("ses", "xes", "ches", "shes", "zes")):
                 continue
-            return word[: -len(suffix)] + keep
-    return word
+            word = word[: -len(suffix)] + keep
+            if suffix in ("ing", "ed") and len(word) > 3 and word[-1] == word[-2] and word[-1] not in "lsz":
+                word = word[:-1]  # shipped, shipping -> ship
+            break
+    # A final e goes too, so `produce`, `produced` and `producing` meet at `produc`.
+    return word[:-1] if word.endswith("e") and len(word) > 4 else word
 
 
 def slot_token(name: str) -> str:
@@ -100,7 +104,7 @@ def features(tokens: Sequence[str]) -> set[str]:
         is_stop = token in STOP_WORDS
         if token.startswith("{"):
             current: str | None = token
-        elif any(ch.isdigit() for ch in token):
+        elif not token.isalpha() and any(ch.isdigit() for ch in token):
             current = None  # a value: the slot it fills is what counts
         else:
             current = stem(token)

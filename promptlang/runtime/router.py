@@ -20,6 +20,7 @@ An intent matches when its confidence reaches its `threshold`."""
 
 from __future__ import annotations
 
+import heapq
 import logging
 import math
 import re
@@ -34,7 +35,8 @@ import attrs
 from promptlang.runtime import intent_text as tx
 from promptlang.runtime.errors import MissingSlots
 
-DEFAULT_THRESHOLD = 0.6
+DEFAULT_THRESHOLD = 0.5
+PAIR_WEIGHT = 0.5  # a pair of words counts half a word: word order is weaker evidence
 MAX_TEXT = 2000  # characters looked at: a router reads requests, not documents
 PATTERN, LEXICAL, SEMANTIC = "pattern", "lexical", "semantic"
 
@@ -206,7 +208,7 @@ class Router:
             self.observer(intent, closest)
 
 
-_MASKS = (re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+"), re.compile(r"\d"))
+_MASKS = (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), re.compile(r"\d"))
 
 
 def masked(text: str) -> str:
@@ -225,7 +227,6 @@ class _Example:
     text: str
     slots: tuple[str, ...]  # slot names of its placeholders, in order
     regex: re.Pattern[str]
-    weight: float = 0.0
 
 
 class _Index:
@@ -237,7 +238,7 @@ class _Index:
         self.by_qname = {i.qname: i for i in self.intents}
         self.detectors = _detectors(self.intents)
         self.examples: list[_Example] = []
-        buckets: dict[str | None, list[int]] = {}
+        buckets: dict[tuple[str, ...], list[int]] = {}
         example_features: list[set[str]] = []
         for index, intent in enumerate(self.intents):
             patterns = {s.name: s.regex() for s in intent.slots}
@@ -246,9 +247,7 @@ class _Index:
                 regex = tx.example_regex(text, patterns, f"s{k}")
                 self.examples.append(_Example(index, text, tuple(tx.placeholder_names(text)),
                                               re.compile(regex, re.IGNORECASE)))
-                first = tx.example_tokens(text)[:1]
-                key = first[0] if first and not first[0].startswith("{") else None
-                buckets.setdefault(key, []).append(k)
+                buckets.setdefault(_bucket(tx.example_tokens(text)), []).append(k)
                 example_features.append(self._example_features(intent, text))
         self.buckets = {key: _combined(ks, self.examples) for key, ks in buckets.items()}
         self._similarity(example_features)
@@ -263,54 +262,52 @@ class _Index:
         return tx.features(tokens)
 
     def _similarity(self, example_features: list[set[str]]) -> None:
-        """IDF weights over intents, postings from feature to examples and intents."""
+        """IDF weights over intents (a pair of words weighs `PAIR_WEIGHT` of its IDF),
+        postings from feature to intents, and each intent's mean example weight."""
         n = max(1, len(self.intents))
         users: dict[str, set[int]] = {}
         for k, feats in enumerate(example_features):
             for f in feats:
                 users.setdefault(f, set()).add(self.examples[k].intent)
-        self.weight = {f: math.log(1 + n / len(who)) for f, who in users.items()}
+        self.weight = {f: math.log(1 + n / len(who)) * (PAIR_WEIGHT if " " in f else 1.0)
+                       for f, who in users.items()}
         self.unknown_weight = math.log(1 + n)
-        self.postings: dict[str, tuple[int, ...]] = {}
         self.intent_postings = {f: tuple(sorted(who)) for f, who in users.items()}
-        per_feature: dict[str, list[int]] = {}
-        for k, feats in enumerate(example_features):
-            self.examples[k] = attrs.evolve(self.examples[k],
-                                            weight=sum(self.weight[f] for f in feats))
-            for f in feats:
-                per_feature.setdefault(f, []).append(k)
-        self.postings = {f: tuple(ks) for f, ks in per_feature.items()}
+        self.features_of = example_features
+        self.by_intent: dict[int, list[int]] = {}
+        for k, example in enumerate(self.examples):
+            self.by_intent.setdefault(example.intent, []).append(k)
+        self.example_size = {
+            i: max(1e-9, sum(sum(self.weight[f] for f in example_features[k]) for k in ks) / len(ks))
+            for i, ks in self.by_intent.items()}
 
     # ---- ranking ----------------------------------------------------------------------------
 
     def rank(self, text: str, limit: int) -> list[Match]:
         found = self.detectors.find(text)
         exact = self._pattern_match(text)
-        scores = self._lexical(text, found)
-        best: dict[int, tuple[float, int, int]] = {}  # intent -> (confidence, kind, example)
-        for k, conf in scores.items():
-            intent = self.examples[k].intent
-            if intent not in best or conf > best[intent][0]:
-                best[intent] = (conf, 1, k)
+        feats = tx.features(found.tokens(text)) if found.spans else _plain_features(text)
+        scores = self._lexical(feats)
         if exact is not None:
-            k, _ = exact
-            best[self.examples[k].intent] = (1.0, 0, k)
-        order = sorted(best.items(), key=lambda item: (-item[1][0], item[1][1], item[0]))
+            scores[self.examples[exact[0]].intent] = 2.0  # above any similarity, see below
+        top = heapq.nsmallest(limit, scores.items(), key=lambda item: (-item[1], item[0]))
         matches = []
-        for intent_index, (conf, kind, k) in order[:limit]:
+        for intent_index, score in top:
+            kind = 0 if score > 1.0 else 1
+            conf = 1.0 if kind == 0 else math.sqrt(score)
             intent = self.intents[intent_index]
             if exact is not None and kind == 0:
-                slots = exact[1]
+                example, slots, matcher = exact[0], exact[1], PATTERN
             else:
-                slots = self._slots(intent, text, found)
-            matches.append(_match(intent, slots, conf, PATTERN if kind == 0 else LEXICAL,
-                                  self.examples[k].text, text))
+                example = self._closest(intent_index, feats)
+                slots, matcher = self._slots(intent, text, found), LEXICAL
+            matches.append(_match(intent, slots, conf, matcher, self.examples[example].text, text))
         return matches
 
     def _pattern_match(self, text: str) -> tuple[int, dict[str, t.Any]] | None:
         """The first example matching the whole text with valid slot values."""
-        first = tx.words(text)[:1]
-        for key in (first[0] if first else None, None):
+        first = tuple(tx.words(text[:200])[:2])
+        for key in (first, first[:1], ()):
             combined = self.buckets.get(key)
             if combined is None:
                 continue
@@ -327,8 +324,6 @@ class _Index:
                 slots = self._slot_values(other, m) if m else None
                 if slots is not None:
                     return other, slots
-            if key is None:
-                break
         return None
 
     def _slot_values(self, k: int, m: re.Match[str]) -> dict[str, t.Any] | None:
@@ -346,30 +341,45 @@ class _Index:
                 return None
         return values
 
-    def _lexical(self, text: str, found: _Found) -> dict[int, float]:
-        """Each example sharing a feature with the text, and its confidence."""
-        feats = tx.features(found.tokens(text)) if found.spans else _plain_features(text)
+    def _lexical(self, feats: set[str]) -> dict[int, float]:
+        """Each intent sharing a feature with the text, and its confidence squared: the geometric
+        mean of the share of the text's weight the intent's examples use, and how much
+        of an example's worth of weight (the intent's mean) that shared part is."""
         if not feats:
             return {}
         weight, unknown = self.weight, self.unknown_weight
         total = 0.0
-        overlap: dict[int, float] = {}
         covered: dict[int, float] = {}
-        postings, intent_postings = self.postings, self.intent_postings
+        get = covered.get
+        intent_postings = self.intent_postings
         for f in feats:
             w = weight.get(f)
             if w is None:
-                total += unknown if " " not in f else unknown / 2
+                total += self._unknown(f, unknown)
                 continue
             total += w
-            for k in postings[f]:
-                overlap[k] = overlap.get(k, 0.0) + w
             for i in intent_postings[f]:
-                covered[i] = covered.get(i, 0.0) + w
-        examples = self.examples
-        return {k: math.sqrt(min(1.0, ov / examples[k].weight)
-                             * min(1.0, covered[examples[k].intent] / total))
-                for k, ov in overlap.items()}
+                covered[i] = get(i, 0.0) + w
+        size = self.example_size
+        # The square of the confidence (the root is taken for the few that are returned).
+        return {i: (c if c < total else total) * (c if c < size[i] else size[i]) / (total * size[i])
+                for i, c in covered.items()}
+
+    def _closest(self, intent: int, feats: set[str]) -> int:
+        """The intent's example sharing the most weight with the text (first on ties)."""
+        weight = self.weight
+        return max(self.by_intent[intent],
+                   key=lambda k: (sum(weight[f] for f in self.features_of[k] & feats), -k))
+
+    def _unknown(self, feature: str, unknown: float) -> float:
+        """The weight of a feature no example has: a word weighs as the rarest known word;
+        a pair weighs half that, and nothing when one of its words is unknown too (that
+        word already counts)."""
+        if " " not in feature:
+            return unknown
+        left, right = feature.split(" ", 1)
+        known = all(w in self.weight or w in tx.STOP_WORDS for w in (left, right))
+        return unknown * PAIR_WEIGHT if known else 0.0
 
     def _slots(self, intent: Intent, text: str, found: _Found) -> dict[str, t.Any]:
         """Slot values for a match by similarity: a specific slot from the values found
@@ -385,6 +395,17 @@ class _Index:
                 except (ValueError, TypeError, KeyError):
                     continue
         return values
+
+
+def _bucket(tokens: list[str]) -> tuple[str, ...]:
+    """Which group of patterns an example joins: by its first two words, or its first,
+    or none when it starts with a slot. A text then tries three small groups, not all."""
+    words = []
+    for token in tokens[:2]:
+        if token.startswith("{"):
+            break
+        words.append(token)
+    return tuple(words)
 
 
 def _plain_features(text: str) -> set[str]:

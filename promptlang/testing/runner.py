@@ -20,6 +20,7 @@ from pathlib import Path
 import attrs
 
 from promptlang import ir
+from promptlang.runtime.convert import plain_inputs
 from promptlang.runtime.errors import MissingRecording
 from promptlang.runtime.errors import PromptError
 from promptlang.testing import prices as price_table
@@ -33,7 +34,6 @@ from promptlang.testing.assertions import judge
 from promptlang.testing.capture import Capturing
 from promptlang.sdk_import import Sdk
 
-INTENT_SKIP = "intent routing arrives with the intents issue"
 NO_LATENCY = "latency: this recording has no latency; re-record with --record"
 
 
@@ -70,6 +70,28 @@ class Result:
     message: str = ""
     file: str = ""
     line: int = 0
+
+
+def intent_case(router, case: ir.IntentCaseIR) -> tuple[str, str]:
+    """Route a `test intents` line's text and compare: the intent, and each slot the line
+    names (compared as JSON values: an enum member by its name). Slots the line does not
+    name are not compared, so `-> refund_request` passes whatever order id was read."""
+    match = router.route(case.text)
+    got = match.intent if match is not None else None
+    if got != case.intent:
+        closest = router.rank(case.text, 1)
+        near = (f" (closest: {closest[0].intent} at {closest[0].confidence:.2f}, threshold "
+                f"{router.threshold(router.by_qname[closest[0].intent]):.2f})") if closest and got is None else ""
+        how = f" at {match.confidence:.2f} ({match.matcher})" if match is not None else ""
+        return FAILED, f"routed to {got or 'none'}{how}{near}, expected {case.intent or 'none'}"
+    if match is None:
+        return PASSED, ""
+    slots = plain_inputs(dict(match.slots))
+    wrong = [f"{name} = {slots.get(name)!r}, expected {value!r}" for name, value in case.slots.items()
+             if slots.get(name) != value]
+    if wrong:
+        return FAILED, f"routed to {got}, but " + "; ".join(wrong)
+    return PASSED, ""
 
 
 def cases(program: ir.ProgramIR) -> list[Case]:
@@ -155,8 +177,11 @@ class Runner:
     def run_one(self, case: Case) -> Result:
         """Run a case; never raises for what the test or the model did."""
         file = self.files.get(case.module, "")
-        if case.test is None:
-            return Result(case, SKIPPED, 0.0, message=INTENT_SKIP, file=file)
+        if case.intent is not None:
+            start = time.perf_counter()
+            status, message = intent_case(self.sdk.router(), case.intent)
+            return Result(case, status, time.perf_counter() - start, message=message, file=file,
+                          line=case.intent.line)
         start = time.perf_counter()
         status, outcomes, message = self._call(case.test)
         line = next((o.line for o in outcomes if o.status == FAILED), 0)

@@ -69,7 +69,7 @@ talk_to_human = _rt.Intent(
         "human please",
         "stop, get me a human",
     ),
-    threshold=0.8,
+    threshold=0.7,
     prompt=handoff_reply,
     args=(
         _rt.RouteArg("message", "input"),
