@@ -14,8 +14,11 @@ from prometheus_client import generate_latest
 from promptlang.runtime.record import CallRecord
 
 LABELS = ("prompt", "version")
-# Model calls take from a fraction of a second to a minute or two.
-LATENCY_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0)
+# Model calls take from a fraction of a second to a minute or two. The bounds people
+# write in `slo latency_pNN < ...` (800ms, 1500ms, 2s, 3s, 4s, 8s, ...) are buckets, so
+# that the monitoring target's rules count exactly the calls slower than the objective.
+LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 0.8, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 8.0, 10.0,
+                   15.0, 20.0, 30.0, 60.0, 120.0)
 
 
 class Metrics:
