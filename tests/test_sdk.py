@@ -712,3 +712,44 @@ def test_arguments_report_annotation_violations_under_the_record(sdk):
                         f"more than {field['max_len']}")
                     checked += 1
     assert checked
+
+
+# ---- the intent router -----------------------------------------------------------------------
+
+
+def test_the_packages_router_routes_every_intent_test_line(sdk):
+    package = importlib.import_module(sdk.package)
+    lines = [c for block in sdk.program["intent_tests"] for c in block["cases"]]
+    assert lines
+    for line in lines:
+        match = package.route(line["text"])
+        assert (match.intent if match else None) == line["intent"], line
+        if match is not None:
+            got = rt.plain_inputs(dict(match.slots))
+            assert {k: got.get(k) for k in line["slots"]} == line["slots"], line
+            # slots come typed: enum members are the generated enum's
+            for name, value in match.slots.items():
+                slot = next(s for s in _intent_ir(sdk, match.intent)["slots"] if s["name"] == name)
+                if slot["type"]["kind"] == "enum":
+                    assert type(value) is sdk.obj(slot["type"]["name"])
+
+
+def test_a_routed_match_runs_its_prompt(sdk, replay):
+    model, providers = replay
+    package = importlib.import_module(sdk.package)
+    texts = [c["text"] for block in sdk.program["intent_tests"] for c in block["cases"] if c["intent"]]
+    matches = [m for m in map(package.route, texts) if m is not None and m.ready]
+    strings = [m for m in matches if sdk.prompt_ir(_intent_ir(sdk, m.intent)["route_prompt"])["output"]["kind"] == "string"]
+    if not strings:
+        pytest.skip("no intent test routes to a prompt with a text output")
+    match = strings[0]
+    assert match.prompt is sdk.obj(_intent_ir(sdk, match.intent)["route_prompt"])
+    with pytest.raises(rt.MissingRecording) as missing:
+        match(model=model, providers=providers)
+    rt.write_recording(model.recordings, missing.value.key, "Someone will be with you shortly.")
+    assert match(model=model, providers=providers) == "Someone will be with you shortly."
+    assert asyncio.run(match.acall(model=model, providers=providers)) == "Someone will be with you shortly."
+
+
+def _intent_ir(sdk: Sdk, qname: str) -> dict:
+    return next(i for i in sdk.program["intents"] if i["qname"] == qname)

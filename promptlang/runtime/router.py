@@ -32,7 +32,9 @@ from collections.abc import Sequence
 
 import attrs
 
+from promptlang.runtime import embeddings
 from promptlang.runtime import intent_text as tx
+from promptlang.runtime.errors import ConfigurationError
 from promptlang.runtime.errors import MissingSlots
 
 DEFAULT_THRESHOLD = 0.5
@@ -251,6 +253,8 @@ class _Index:
                 example_features.append(self._example_features(intent, text))
         self.buckets = {key: _combined(ks, self.examples) for key, ks in buckets.items()}
         self._similarity(example_features)
+        self.semantic = _Semantic(self.intents, self.examples) if any(
+            i.matcher == SEMANTIC for i in self.intents) else None
 
     def _example_features(self, intent: Intent, text: str) -> set[str]:
         tokens = []
@@ -288,6 +292,10 @@ class _Index:
         exact = self._pattern_match(text)
         feats = tx.features(found.tokens(text)) if found.spans else _plain_features(text)
         scores = self._lexical(feats)
+        closest: dict[int, int] = {}
+        if self.semantic is not None:
+            semantic_scores, closest = self.semantic.scores(text)
+            scores.update(semantic_scores)
         if exact is not None:
             scores[self.examples[exact[0]].intent] = 2.0  # above any similarity, see below
         top = heapq.nsmallest(limit, scores.items(), key=lambda item: (-item[1], item[0]))
@@ -299,8 +307,9 @@ class _Index:
             if exact is not None and kind == 0:
                 example, slots, matcher = exact[0], exact[1], PATTERN
             else:
-                example = self._closest(intent_index, feats)
-                slots, matcher = self._slots(intent, text, found), LEXICAL
+                semantic = intent_index in closest
+                example = closest[intent_index] if semantic else self._closest(intent_index, feats)
+                slots, matcher = self._slots(intent, text, found), SEMANTIC if semantic else LEXICAL
             matches.append(_match(intent, slots, conf, matcher, self.examples[example].text, text))
         return matches
 
@@ -454,6 +463,41 @@ def _match(intent: Intent, slots: dict[str, t.Any], confidence: float, matcher: 
     return Match(intent=intent.qname, name=intent.name, slots=slots,
                  confidence=round(confidence, 4), matcher=matcher, example=example,
                  prompt=intent.prompt, arguments=arguments, missing=tuple(missing))
+
+
+# ---- semantic similarity ---------------------------------------------------------------------
+
+
+class _Semantic:
+    """Sentence-embedding similarity for the intents whose matcher is `semantic`: the
+    confidence is the cosine between the text and the intent's closest example (with
+    each `{slot}` read as its name), below 0 counted as 0. The model loads with the
+    router's index; without it, that is a configuration error, not a silent fallback."""
+
+    def __init__(self, intents: Sequence[Intent], examples: Sequence[_Example]) -> None:
+        self.owners = [k for k, e in enumerate(examples) if intents[e.intent].matcher == SEMANTIC]
+        texts = [tx.PLACEHOLDER.sub(lambda m: m.group(1).replace("_", " "), examples[k].text)
+                 for k in self.owners]
+        self.intent_of = [examples[k].intent for k in self.owners]
+        vectors = embeddings.encode(texts or [""])
+        if vectors is None:
+            names = sorted({intents[i].qname for i in self.intent_of})
+            raise ConfigurationError(f"intents {', '.join(names)} use the semantic matcher, which "
+                                     f"{embeddings.UNAVAILABLE}")
+        self.vectors = vectors
+
+    def scores(self, text: str) -> tuple[dict[int, float], dict[int, int]]:
+        """The squared confidence of each semantic intent (the ranking's scale) and
+        its closest example."""
+        query = embeddings.encode([text])[0]
+        found: dict[int, float] = {}
+        closest: dict[int, int] = {}
+        for row, cosine in enumerate(self.vectors @ query):
+            intent, value = self.intent_of[row], max(0.0, min(1.0, float(cosine)))
+            if value * value > found.get(intent, -1.0):
+                found[intent] = value * value
+                closest[intent] = self.owners[row]
+        return found, closest
 
 
 # ---- slot values found in a text -----------------------------------------------------------------

