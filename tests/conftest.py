@@ -29,6 +29,10 @@ class GoldenFile(pytest.File):
 class GoldenCase(pytest.Item):
     """One case: check its inputs, compare each out/ section with what popsc prints."""
 
+    # No fixtures; but plugins' hooks (pytest-lsp's `pytest_runtest_call`) expect every
+    # item to have them.
+    funcargs: dict = {}
+
     def runtest(self):
         archive = Archive.parse(self.path.read_text(encoding="utf-8"))
         workdir = self.config._tmp_path_factory.mktemp(self.path.stem)

@@ -29,6 +29,8 @@ from promptlang.resolve import Symbol
 from promptlang.resolve import signature
 from promptlang.runtime import intent_text as tx
 from promptlang.runtime.router import Slot
+from promptlang.runtime.router import bucket
+from promptlang.runtime.router import candidate_buckets
 from promptlang.checks.regex_sample import sample_of
 from promptlang.source import SourceFile
 from promptlang.source import Span
@@ -319,19 +321,21 @@ def _pattern_collisions(program: Program, sink_for_module, repeated: set[int]) -
     would route that very sentence to the other intent (pattern matches score 1.0), so
     the two intents cannot be told apart on it. The example is tried with a sample value
     in each `{slot}` (an enum's first member, a number, a string fitting `@pattern`)."""
-    compiled = []  # (module, decl, example node, regex)
+    compiled = []  # (intent symbol, example node, its regex, a sample sentence of it)
+    buckets: dict[tuple[str, ...], list[int]] = {}
     for sym in sorted((s for s in program.symbols.values() if s.kind == "intent"), key=lambda s: s.qname):
         slots = {name: slot_spec(program, info) for name, info in intent_slots(program, sym).items()}
         patterns = {name: spec.regex() for name, spec in slots.items()}
         for example in example_strings(sym.decl):
             regex = re.compile(tx.example_regex(example.value, patterns, "s"), re.IGNORECASE)
-            sample = _instance(example.value, slots)
-            compiled.append((sym, example, regex, sample))
+            buckets.setdefault(bucket(tx.example_tokens(example.value)), []).append(len(compiled))
+            compiled.append((sym, example, regex, _instance(example.value, slots)))
     reported: set[frozenset[int]] = set()
     for sym, example, _, sample in compiled:
         if sample is None or id(example) in repeated:
             continue
-        for other, other_example, regex, _ in compiled:
+        for other, other_example, regex, _ in (compiled[k] for key in candidate_buckets(sample)
+                                              for k in buckets.get(key, ())):
             pair = frozenset((id(example), id(other_example)))
             if other.qname != sym.qname and pair not in reported and regex.fullmatch(sample):
                 reported.add(pair)

@@ -249,7 +249,7 @@ class _Index:
                 regex = tx.example_regex(text, patterns, f"s{k}")
                 self.examples.append(_Example(index, text, tuple(tx.placeholder_names(text)),
                                               re.compile(regex, re.IGNORECASE)))
-                buckets.setdefault(_bucket(tx.example_tokens(text)), []).append(k)
+                buckets.setdefault(bucket(tx.example_tokens(text)), []).append(k)
                 example_features.append(self._example_features(intent, text))
         self.buckets = {key: _combined(ks, self.examples) for key, ks in buckets.items()}
         self._similarity(example_features)
@@ -315,8 +315,7 @@ class _Index:
 
     def _pattern_match(self, text: str) -> tuple[int, dict[str, t.Any]] | None:
         """The first example matching the whole text with valid slot values."""
-        first = tuple(tx.words(text[:200])[:2])
-        for key in (first, first[:1], ()):
+        for key in candidate_buckets(text):
             combined = self.buckets.get(key)
             if combined is None:
                 continue
@@ -406,7 +405,7 @@ class _Index:
         return values
 
 
-def _bucket(tokens: list[str]) -> tuple[str, ...]:
+def bucket(tokens: list[str]) -> tuple[str, ...]:
     """Which group of patterns an example joins: by its first two words, or its first,
     or none when it starts with a slot. A text then tries three small groups, not all."""
     words = []
@@ -415,6 +414,12 @@ def _bucket(tokens: list[str]) -> tuple[str, ...]:
             break
         words.append(token)
     return tuple(words)
+
+
+def candidate_buckets(text: str) -> tuple[tuple[str, ...], ...]:
+    """The groups of patterns that can match a text whole (see `bucket`)."""
+    first = tuple(tx.words(text[:200])[:2])
+    return tuple(dict.fromkeys((first, first[:1], ())))
 
 
 def _plain_features(text: str) -> set[str]:
