@@ -1,0 +1,179 @@
+"""The gateway's HTTP face, a Starlette application: `POST /prompts/<qualified name>`
+per prompt, `POST /route`, `POST /feedback`, `GET /metrics`, `/healthz`, `/readyz` and
+`/openapi.json`. Every answer is JSON (errors too, 404 and 405 included), carries
+`X-Request-Id` (the caller's when it sends a sane one), and is logged as one line."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import re
+import time
+import uuid
+from collections.abc import Awaitable
+from collections.abc import Callable
+
+import attrs
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.responses import Response
+from starlette.routing import Route
+
+from promptlang.runtime.providers import default_providers
+from promptlang.serve.errors import Failure
+from promptlang.serve.gateway import RATINGS
+from promptlang.serve.gateway import Gateway
+
+log = logging.getLogger("promptlang.gateway")
+MAX_BODY = 1 << 20  # a prompt's inputs are text, not uploads
+MAX_COMMENT = 2000
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+Handler = Callable[[Request, str], Awaitable[Response]]
+
+
+@attrs.define
+class State:
+    """What `/readyz` reads: secrets not found, and whether shutdown has begun."""
+
+    missing_secrets: list[str] = attrs.field(factory=list)
+    stopping: bool = False
+
+
+def create(gateway: Gateway, openapi: dict, state: State | None = None) -> Starlette:
+    """The application serving `gateway`, documented by `openapi`."""
+    state = state or State()
+    document = JSONResponse(openapi)
+    routes = [Route(f"/prompts/{qname}", _handled(_prompt(gateway, qname)), methods=["POST"])
+              for qname in gateway.endpoints]
+    routes += [
+        Route("/route", _handled(_route(gateway)), methods=["POST"]),
+        Route("/feedback", _handled(_feedback(gateway)), methods=["POST"]),
+        Route("/metrics", lambda request: Response(
+            gateway.metrics.exposition(), media_type="text/plain; version=0.0.4; charset=utf-8")),
+        Route("/healthz", lambda request: JSONResponse({"status": "ok"})),
+        Route("/readyz", lambda request: _readiness(state)),
+        Route("/openapi.json", lambda request: document),
+    ]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette):
+        yield
+        state.stopping = True  # in-flight calls are done: uvicorn waited for them
+        await default_providers().aclose()
+
+    return Starlette(routes=routes, lifespan=lifespan,
+                     exception_handlers={HTTPException: _http_error})  # type: ignore[dict-item]
+
+
+def _readiness(state: State) -> JSONResponse:
+    if state.stopping or state.missing_secrets:
+        return JSONResponse({"status": "not ready", "missing_secrets": state.missing_secrets},
+                            status_code=503)
+    return JSONResponse({"status": "ok"})
+
+
+def _prompt(gateway: Gateway, qname: str) -> Handler:
+    async def endpoint(request: Request, request_id: str) -> Response:
+        data = await _json_body(request)
+        served = await gateway.call(qname, data, request_id=request_id,
+                                    key=request.headers.get("x-rollout-key"))
+        return JSONResponse(
+            {"output": served.output, "prompt": served.prompt, "version": served.version,
+             "track": served.track, "request_id": request_id},
+            headers={"X-Prompt-Version": served.version, "X-Prompt-Track": served.track})
+    return endpoint
+
+
+def _route(gateway: Gateway) -> Handler:
+    async def endpoint(request: Request, request_id: str) -> Response:
+        data = await _json_body(request)
+        text = data.get("text") if isinstance(data, dict) else None
+        if not isinstance(text, str) or not text.strip():
+            raise Failure(422, "invalid_input", "`text` must be a string that is not empty", "text")
+        found = await gateway.route(text, request_id=request_id,
+                                    key=request.headers.get("x-rollout-key"))
+        headers = {"X-Prompt-Version": str(found["version"])} if found.get("version") else {}
+        return JSONResponse(found, headers=headers)
+    return endpoint
+
+
+def _feedback(gateway: Gateway) -> Handler:
+    async def endpoint(request: Request, request_id: str) -> Response:
+        data = await _json_body(request)
+        if not isinstance(data, dict):
+            raise Failure(422, "invalid_input", "the body must be a JSON object")
+        about, rating, comment = data.get("request_id"), data.get("rating"), data.get("comment")
+        if not isinstance(about, str) or not _REQUEST_ID.match(about):
+            raise Failure(422, "invalid_input", "`request_id` must be the id of an answer",
+                          "request_id")
+        if rating not in RATINGS:
+            raise Failure(422, "invalid_input", "`rating` must be \"good\" or \"bad\"", "rating")
+        if comment is not None and (not isinstance(comment, str) or len(comment) > MAX_COMMENT):
+            raise Failure(422, "invalid_input",
+                          f"`comment` must be text of at most {MAX_COMMENT} characters", "comment")
+        prompt, version = gateway.feedback(about, rating, comment)
+        return JSONResponse({"accepted": True, "prompt": prompt, "version": version},
+                            status_code=202)
+    return endpoint
+
+
+async def _json_body(request: Request) -> object:
+    length = request.headers.get("content-length")
+    if length is not None and length.isdigit() and int(length) > MAX_BODY:
+        raise Failure(413, "too_large", f"the body is over {MAX_BODY} bytes")
+    body = await request.body()
+    if len(body) > MAX_BODY:
+        raise Failure(413, "too_large", f"the body is over {MAX_BODY} bytes")
+    try:
+        return json.loads(body)
+    except ValueError as error:
+        raise Failure(400, "invalid_json", f"the body is not JSON: {error}") from None
+
+
+def _handled(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+    """The endpoint with its request id, its failures as JSON errors (an unexpected one
+    as a 500 whose details stay in the log) and its log line."""
+    async def endpoint(request: Request) -> Response:
+        start = time.perf_counter_ns()
+        request_id = _request_id(request)
+        try:
+            response = await handler(request, request_id)
+        except Failure as failure:
+            response = JSONResponse(failure.body(request_id), status_code=failure.status,
+                                    headers=failure.headers)
+        except Exception:
+            log.exception("request failed", extra={"http.request.id": request_id})
+            response = JSONResponse(Failure(500, "internal", "the gateway failed; the log has "
+                                            "the details").body(request_id), status_code=500)
+        response.headers["X-Request-Id"] = request_id
+        _log_request(request, response.status_code, request_id, time.perf_counter_ns() - start)
+        return response
+    return endpoint
+
+
+def _request_id(request: Request) -> str:
+    """The caller's `X-Request-Id` when it is short and plain, else a new one."""
+    given = request.headers.get("x-request-id")
+    return given if given and _REQUEST_ID.match(given) else uuid.uuid4().hex
+
+
+def _log_request(request: Request, status: int, request_id: str, duration_ns: int) -> None:
+    log.info("%s %s %d", request.method, request.url.path, status, extra={
+        "http.request.method": request.method, "http.request.id": request_id,
+        "url.path": request.url.path, "http.response.status_code": status,
+        "event.duration": duration_ns})
+
+
+async def _http_error(request: Request, error: HTTPException) -> Response:
+    codes = {404: "not_found", 405: "method_not_allowed"}
+    message = {404: f"no endpoint {request.url.path}",
+               405: f"{request.url.path} does not take {request.method}"}.get(
+        error.status_code, str(error.detail))
+    request_id = _request_id(request)
+    body = {"error": {"code": codes.get(error.status_code, "http_error"), "message": message,
+                      "request_id": request_id}}
+    return JSONResponse(body, status_code=error.status_code,
+                        headers={**(error.headers or {}), "X-Request-Id": request_id})

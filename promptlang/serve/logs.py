@@ -1,0 +1,35 @@
+"""The gateway's logs: one JSON object per line in the Elastic Common Schema
+(`ecs-logging`), which Filebeat and Logstash ship to Elasticsearch without parsing
+rules. Request lines carry `http.*`, `url.path` and `event.duration` (nanoseconds);
+prompt calls the runtime's audit entry under `popsc` (`@pii` inputs redacted);
+failures their stack trace under `error.stack_trace`, in the log only."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import typing as t
+
+import ecs_logging
+
+# Where the line was written from and the process ids say nothing an operator needs;
+# uvicorn's `color_message` is its message again with terminal colours.
+_LEFT_OUT = ["log.origin", "process", "log.original", "color_message"]
+# Loggers that say a line per model request at INFO: the gateway's call line says more.
+_CHATTY = ("httpx", "httpcore")
+
+
+def configure(level: str = "info", stream: t.TextIO | None = None) -> logging.Handler:
+    """Send every logger's records (the gateway's, the runtime's, uvicorn's) as ECS
+    JSON lines to `stream` (stdout, as containers log)."""
+    handler = logging.StreamHandler(stream or sys.stdout)
+    handler.setFormatter(ecs_logging.StdlibFormatter(exclude_fields=_LEFT_OUT))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        logging.getLogger(name).handlers[:] = []
+        logging.getLogger(name).propagate = True
+    for name in _CHATTY:
+        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
+    return handler

@@ -1,0 +1,95 @@
+"""Putting the gateway together and running it under uvicorn.
+
+`prepare` loads the program (and the previous build for a canary), resolves the
+environment's secrets, imports the SDKs and builds the application; it raises before
+anything listens, so a broken program or a wrong `--env` never becomes a server that
+fails every request. `run` serves until SIGTERM or SIGINT: uvicorn stops accepting
+connections, waits up to `grace` seconds for the calls in flight, then the application's
+shutdown closes the providers' connections."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from contextlib import ExitStack
+from pathlib import Path
+
+import attrs
+import uvicorn
+from starlette.applications import Starlette
+
+from promptlang.serve import app as http
+from promptlang.serve import gateway as gw
+from promptlang.serve import openapi
+from promptlang.serve import settings
+from promptlang.serve import source as src
+
+log = logging.getLogger("promptlang.gateway")
+
+
+@attrs.frozen(kw_only=True)
+class Options:
+    """What `popsc serve` was asked: see `cli_serve` for each option."""
+
+    path: str | None = None
+    env: str | None = None
+    stable: str | None = None
+    recordings: Path | None = None
+    secrets_dir: Path = settings.VAULT_SECRETS
+
+
+@attrs.frozen
+class Prepared:
+    """The application and what it serves, for the start-up line."""
+
+    app: Starlette
+    gateway: gw.Gateway
+    state: http.State
+    canary: dict[str, float]
+    environment: object | None = None
+
+
+def prepare(options: Options, stack: ExitStack) -> Prepared:
+    """The application for `options`; the SDKs stay imported while `stack` is open.
+    Raises `project.UsageError` or `source.ProgramErrors`."""
+    current = src.load(options.path)
+    env = settings.environment(current.program, options.env)
+    rollout = settings.rollout(env)
+    stable = None
+    if options.stable is not None:
+        loaded = src.load(options.stable)
+        stable = src.Source(src.renamed(loaded.program, "stable"))  # no cache: another package
+    missing = settings.resolve_secrets(env, secrets_dir=options.secrets_dir)
+    sdk = src.enter_sdk(stack, current)
+    stable_sdk = src.enter_sdk(stack, stable) if stable is not None else None
+    endpoints = gw.endpoints(sdk, current.program, stable_sdk,
+                             stable.program if stable else None, rollout)
+    _warn_about_canary(rollout, stable, endpoints)
+    gateway = gw.Gateway(endpoints, router=_router(sdk), recordings=options.recordings)
+    served = [p for p in current.program.prompts if p.qname in endpoints]
+    state = http.State(missing_secrets=missing)
+    application = http.create(gateway, openapi.document(current.program, served), state)
+    canary = {q: e.weight for q, e in endpoints.items() if e.stable is not None}
+    return Prepared(application, gateway, state, canary, env)
+
+
+def _router(sdk) -> object | None:
+    """The SDK package's intent router (None from an SDK without one)."""
+    return getattr(importlib.import_module(sdk.layout.package), "router", None)
+
+
+def _warn_about_canary(rollout: settings.Rollout | None, stable: src.Source | None,
+                       endpoints: dict[str, gw.Endpoint]) -> None:
+    if rollout is None:
+        return
+    for qname in sorted(rollout.prompts):
+        if qname in endpoints and endpoints[qname].stable is None:
+            why = ("no --stable build was given" if stable is None
+                   else "the --stable build has no other version of it")
+            log.warning("rollout: %s serves this build's version to every call: %s", qname, why)
+
+
+def run(application: Starlette, *, host: str, port: int, grace: int) -> None:
+    """Serve until a signal; uvicorn logs through the gateway's JSON logging."""
+    uvicorn.run(application, host=host, port=port, log_config=None, access_log=False,
+                server_header=False, timeout_graceful_shutdown=grace, lifespan="on")

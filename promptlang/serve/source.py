@@ -1,0 +1,94 @@
+"""Where the gateway's program comes from: a project (checked and lowered, as `popsc
+test` does) or a build's `bundle.json` (what the Kubernetes ConfigMap mounts), read back
+into the IR. Either way the SDK is generated in memory from the IR and imported from
+there, so the gateway runs the very code `popsc build` emits."""
+
+from __future__ import annotations
+
+import json
+from contextlib import ExitStack
+from pathlib import Path
+
+import attrs
+import cattrs
+
+from promptlang import driver
+from promptlang import ir
+from promptlang import sdk_import
+from promptlang.lower import lower
+from promptlang.project import UsageError
+
+BUNDLE = "bundle.json"
+_converter = cattrs.Converter()
+
+
+class ProgramErrors(Exception):
+    """The project does not check: `result` holds the diagnostics to print."""
+
+    def __init__(self, result: driver.CheckResult) -> None:
+        super().__init__("the project has errors")
+        self.result = result
+
+
+@attrs.frozen
+class Source:
+    """A program to serve; `root` is its project folder (None for a bundle) and
+    `sdk_options` what `sdk_import.loaded` reuses from the project's cache."""
+
+    program: ir.ProgramIR
+    root: Path | None = None
+    sdk_options: dict = attrs.field(factory=dict)
+
+
+def load(path: str | None) -> Source:
+    """The program PATH names: a `bundle.json`, an out folder holding one (and no
+    `pops.toml`), or else a project folder or `.pops` file as every command takes it.
+    Raises `UsageError` (no such thing, not a bundle) or `ProgramErrors`."""
+    bundle = _bundle_path(path)
+    if bundle is not None:
+        return Source(read_bundle(bundle))
+    result = driver.check(path, need_program=True)
+    if result.has_errors or result.program is None:
+        raise ProgramErrors(result)
+    with driver._no_cyclic_gc():
+        program = lower(result.program, driver._project_info(result.project))
+    return Source(program, result.project.root, sdk_import.cache_of(result))
+
+
+def _bundle_path(path: str | None) -> Path | None:
+    if path is None:
+        return None
+    given = Path(path)
+    if given.is_file() and given.suffix == ".json":
+        return given
+    if given.is_dir() and (given / BUNDLE).is_file() and not (given / "pops.toml").exists():
+        return given / BUNDLE
+    return None
+
+
+def read_bundle(path: Path) -> ir.ProgramIR:
+    """The IR a build wrote to `bundle.json` (`UsageError` when it is not one)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise UsageError(f"cannot read {path}: {error}") from None
+    program = data.get("program") if isinstance(data, dict) else None
+    if not isinstance(program, dict) or program.get("format") != ir.FORMAT:
+        raise UsageError(f"{path} is not a popsc bundle (format {ir.FORMAT})")
+    try:
+        return _converter.structure(program, ir.ProgramIR)
+    except (cattrs.BaseValidationError, TypeError, ValueError, KeyError) as error:
+        raise UsageError(f"{path} is not a bundle this popsc can read: {error}") from None
+
+
+def renamed(program: ir.ProgramIR, suffix: str) -> ir.ProgramIR:
+    """The program under another package name (`acme_support_stable`), so that two
+    versions of one project import side by side. Content hashes, and so replay keys,
+    do not change: they are in the IR already."""
+    name = str(program.project.get("name") or "prompts")
+    return attrs.evolve(program, project={**program.project, "name": f"{name}-{suffix}"})
+
+
+def enter_sdk(stack: ExitStack, source: Source) -> sdk_import.Sdk:
+    """Import the source's SDK for as long as `stack` stays open."""
+    return stack.enter_context(sdk_import.loaded(source.program, **source.sdk_options))
