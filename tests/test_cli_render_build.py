@@ -101,9 +101,12 @@ def test_render_of_a_project_with_errors_prints_them(runner, project, tmp_path):
     assert "error[E" in result.output
 
 
-def test_build_targets_from_the_command_line(runner, project, tmp_path):
+def test_build_targets_from_the_command_line(runner, project, tmp_path, monkeypatch):
     """`--target python` writes the SDK; without targets in pops.toml every target this
     version builds is written; a target not built yet is named and skipped."""
+    from promptlang.emit import targets
+
+    monkeypatch.setitem(targets.TARGETS, "kubernetes", None)  # as if not built yet
     out = tmp_path / "out"
     result = runner.invoke(cli, ["build", str(project), "--out", str(out), "--target", "python"])
     assert result.exit_code == 0, result.output

@@ -9,6 +9,7 @@ from promptlang import ir
 from promptlang.emit import bundle
 from promptlang.emit import ci
 from promptlang.emit import docs
+from promptlang.emit import kubernetes
 from promptlang.emit import python
 from promptlang.emit.cache import no_cache
 from promptlang.emit.cache import EmitCache
@@ -25,7 +26,7 @@ ALWAYS: tuple[Emitter, ...] = (bundle.emit,)
 TARGETS: dict[str, Emitter | None] = {
     "python": python.emit,
     "ci": ci.emit,
-    "kubernetes": None,
+    "kubernetes": kubernetes.emit,
     "terraform": None,
     "monitoring": None,
     "docs": docs.emit,

@@ -1,0 +1,141 @@
+"""The gateway's pod, as the `kubernetes` target's Deployment runs it: hardened (non-root
+high UID, read-only root filesystem, every capability dropped, seccomp RuntimeDefault,
+no service-account token in the gateway), probed, with requests and limits, and its
+secrets as references only.
+
+Secrets reach the gateway the way `popsc serve` reads them (`promptlang/serve/settings.py`):
+- `NAME = env("VAR")`: variable `VAR` from key `VAR` of the Secret `<app>-secrets`
+  (`secretKeyRef`), which the operator creates in the namespace;
+- `NAME = vault("path", "key")`: the Vault agent injector renders the key into the file
+  `/vault/secrets/NAME`; it logs in with the Kubernetes auth role `<app>`, through a
+  projected service-account token that only the agent mounts."""
+
+from __future__ import annotations
+
+import json
+
+from promptlang import ir
+
+UID = 10001  # a high UID, above every system account of a base image
+BUNDLE_DIR = "/bundle"
+VAULT = "vault.hashicorp.com"
+VAULT_TOKEN_VOLUME = "vault-token"
+DEFAULT_RESOURCES = {"cpu": "250m", "memory": "256Mi"}
+# The bundle is read and the SDK generated at start, in memory: a few seconds at most,
+# but a large program on a throttled CPU gets a minute before liveness takes over.
+STARTUP = {"periodSeconds": 2, "failureThreshold": 30, "timeoutSeconds": 2}
+
+
+def pod_template(app: str, env: ir.EnvironmentIR, labels: dict, bundle_sha: str) -> dict:
+    """The Deployment's pod template of `env`."""
+    k8s = env.settings.get("kubernetes") or {}
+    annotations = {"popsc.dev/bundle-sha256": bundle_sha, **vault_annotations(app, env)}
+    spec = {
+        "serviceAccountName": app,
+        "automountServiceAccountToken": False,
+        "enableServiceLinks": False,
+        "securityContext": {"runAsNonRoot": True, "runAsUser": UID, "runAsGroup": UID,
+                            "fsGroup": UID, "seccompProfile": {"type": "RuntimeDefault"}},
+        "containers": [_container(app, env, k8s)],
+        "volumes": _volumes(app, env),
+        "terminationGracePeriodSeconds": 30,
+    }
+    if _replicas_max(k8s) > 1:
+        spec["topologySpreadConstraints"] = [{
+            "maxSkew": 1, "topologyKey": "kubernetes.io/hostname",
+            "whenUnsatisfiable": "ScheduleAnyway", "labelSelector": {"matchLabels": labels}}]
+    return {"metadata": {"labels": labels, "annotations": annotations}, "spec": spec}
+
+
+def port(k8s: dict) -> int:
+    return int(k8s.get("port") or 8080)
+
+
+def _replicas_max(k8s: dict) -> int:
+    replicas = k8s.get("replicas", 1)
+    return int(replicas["max"] if isinstance(replicas, dict) else replicas)
+
+
+def _container(app: str, env: ir.EnvironmentIR, k8s: dict) -> dict:
+    probe = {"httpGet": {"path": "/healthz", "port": "http"}}
+    container = {
+        "name": "gateway",
+        "image": k8s.get("image", ""),
+        "imagePullPolicy": "Always",
+        "args": ["serve", BUNDLE_DIR, "--env", env.name, "--host", "0.0.0.0",
+                 "--port", str(port(k8s))],
+        "ports": [{"name": "http", "containerPort": port(k8s), "protocol": "TCP"}],
+        "env": _env_vars(app, env),
+        "resources": resources(k8s.get("resources") or {}),
+        "startupProbe": {**probe, **STARTUP},
+        "livenessProbe": {**probe, "periodSeconds": 10, "timeoutSeconds": 2, "failureThreshold": 3},
+        "readinessProbe": {"httpGet": {"path": "/readyz", "port": "http"}, "periodSeconds": 5,
+                           "timeoutSeconds": 2, "failureThreshold": 2},
+        "securityContext": {"runAsNonRoot": True, "runAsUser": UID, "runAsGroup": UID,
+                            "allowPrivilegeEscalation": False, "privileged": False,
+                            "readOnlyRootFilesystem": True, "capabilities": {"drop": ["ALL"]},
+                            "seccompProfile": {"type": "RuntimeDefault"}},
+        "volumeMounts": [{"name": "bundle", "mountPath": BUNDLE_DIR, "readOnly": True},
+                         {"name": "tmp", "mountPath": "/tmp"}],
+    }
+    if not container["env"]:
+        del container["env"]
+    return container
+
+
+def resources(block: dict) -> dict:
+    """`resources { cpu, memory }` sets requests and limits alike (a Guaranteed pod);
+    `requests { }` / `limits { }` set each apart, the other defaulting to it."""
+    flat = {k: str(v) for k, v in block.items() if k in ("cpu", "memory")}
+    requests = {**DEFAULT_RESOURCES, **flat, **_strings(block.get("requests"))}
+    limits = {**requests, **flat, **_strings(block.get("limits"))}
+    return {"requests": requests, "limits": limits}
+
+
+def _strings(block) -> dict:
+    return {k: str(v) for k, v in (block or {}).items()} if isinstance(block, dict) else {}
+
+
+def secret_name(app: str) -> str:
+    """The Secret the operator creates for `env(...)` secrets (key: the variable name)."""
+    return f"{app}-secrets"
+
+
+def _env_vars(app: str, env: ir.EnvironmentIR) -> list[dict]:
+    """`env(...)` secrets as Secret key references, under the variable the gateway reads."""
+    refs = sorted((ref.name or name) for name, ref in env.secrets.items() if ref.source == "env")
+    return [{"name": var, "valueFrom": {"secretKeyRef": {"name": secret_name(app), "key": var}}}
+            for var in dict.fromkeys(refs)]
+
+
+def vault_annotations(app: str, env: ir.EnvironmentIR) -> dict:
+    """The Vault agent injector's annotations: one file `/vault/secrets/NAME` per secret."""
+    vault = {name: ref for name, ref in sorted(env.secrets.items()) if ref.source == "vault"}
+    if not vault:
+        return {}
+    out = {f"{VAULT}/agent-inject": "true", f"{VAULT}/role": app,
+           f"{VAULT}/agent-service-account-token-volume-name": VAULT_TOKEN_VOLUME}
+    for name, ref in vault.items():
+        out[f"{VAULT}/agent-inject-secret-{name}"] = ref.path or ""
+        out[f"{VAULT}/agent-inject-template-{name}"] = vault_template(ref)
+    return out
+
+
+def vault_template(ref: ir.SecretRef) -> str:
+    """The agent template writing the bare value of `key` (KV version 2 when the path
+    has the `data/` segment that version's API reads through, else version 1)."""
+    data = ".Data.data" if "/data/" in f"/{ref.path or ''}" else ".Data"
+    path, key = json.dumps(ref.path or ""), json.dumps(ref.key or "")
+    return f"{{{{- with secret {path} -}}}}{{{{ index {data} {key} }}}}{{{{- end }}}}"
+
+
+def _volumes(app: str, env: ir.EnvironmentIR) -> list[dict]:
+    volumes = [
+        {"name": "bundle", "configMap": {"name": f"{app}-bundle"}},
+        {"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}},
+    ]
+    if any(ref.source == "vault" for ref in env.secrets.values()):
+        # The agent's login token, mounted into the agent alone: the gateway keeps none.
+        volumes.append({"name": VAULT_TOKEN_VOLUME, "projected": {"sources": [
+            {"serviceAccountToken": {"path": "token", "expirationSeconds": 600, "audience": "vault"}}]}})
+    return volumes
