@@ -197,6 +197,7 @@ def explain(code: str) -> None:
 from promptlang import cli_testing  # noqa: E402,F401
 from promptlang import cli_versions  # noqa: E402,F401
 from promptlang import cli_serve  # noqa: E402,F401
+from promptlang import cli_fmt  # noqa: E402,F401
 
 
 def main() -> None:

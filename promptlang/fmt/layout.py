@@ -44,6 +44,7 @@ class Printer:
         self.text = text
         self.comments = sorted(comments, key=lambda tok: tok.start_pos)
         self.next_comment = 0
+        self.pads: dict[int, int] = {}  # id of a `"text" -> x` entry: spaces before `->`
 
     # ---- comments and blank lines ------------------------------------------------
 
@@ -147,12 +148,42 @@ class Printer:
             if not inner:
                 return [self.tok(open_), self.tok(close)]
             return [self.tok(open_), indent(HARD, *inner), HARD, self.tok(close)]
+        self.align_mappings(items)
         body: list = []
         for index, item in enumerate(items):
             body.extend([IfBreak("", ","), LINE] if index else [LINE])
             body.extend(self.entry(item, blanks=index > 0))
         body.extend(self.comments_before(close.start_pos))
         return group(self.tok(open_), indent(*body), LINE, self.tok(close), broken=broken)
+
+    def align_mappings(self, items: list) -> None:
+        """Line up the arrows of consecutive `"text" -> x` lines (a table of examples),
+        as long as no blank line or comment interrupts them."""
+        run: list = []
+        for item in [*items, None]:
+            if item is not None and item.data == "mapping" and "\n" not in _key(item):
+                if run and self.interrupted(run[-1], item):
+                    self.pad(run)
+                    run = []
+                run.append(item)
+                continue
+            self.pad(run)
+            run = []
+
+    def interrupted(self, before: Tree, after: Tree) -> bool:
+        gap = self.text[_last_token(before).end_pos:first_token(after).start_pos]
+        return gap.count("\n") != 1 or bool(gap.replace(",", "").strip())
+
+    def pad(self, run: list) -> None:
+        if len(run) > 1:
+            width = max(len(_key(item)) for item in run)
+            for item in run:
+                self.pads[id(item)] = width - len(_key(item))
+
+    def rule_mapping(self, node: Tree) -> list:
+        key, arrow, value = node.children
+        pad = self.pads.get(id(node), 0)
+        return [self.node(key), IfBreak(" " * pad), " ", self.tok(arrow), " ", self.node(value)]
 
     def split(self, children, open_type: str):
         """The opening bracket, the trees between it and its closer, and the closer."""
@@ -228,6 +259,16 @@ class Printer:
             if isinstance(child, Token) and str(child) == ",":
                 parts.append(" ")
         return parts
+
+
+def _last_token(node) -> Token:
+    while isinstance(node, Tree):
+        node = node.children[-1]
+    return node
+
+
+def _key(mapping: Tree) -> str:
+    return str(first_token(mapping))
 
 
 for _name in _DECL_BODIES:
