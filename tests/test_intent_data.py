@@ -180,6 +180,17 @@ def test_the_speed_project_has_a_hundred_intents_and_checks_clean(tmp_path):
     assert len(lower(result.program, driver._project_info(result.project)).intents) == 100
 
 
+def test_the_benchmark_runs_and_reports_every_number(capsys):
+    """A smoke run at a small size; no timing is asserted."""
+    data = _bench().run(repeat=1, min_time=0.01, intents=16)
+    out = capsys.readouterr().out
+    assert data["speed"]["intents"] == 16 and data["speed"]["matches_per_s"] > 0
+    assert data["accuracy"]["cases"] == len(_bench().load_cases())
+    for words in ("accuracy (intent and slots)", "precision on negatives", "recall",
+                  "misses (", "matches/s", "baseline", "ratio"):
+        assert words in out, words
+
+
 # ---- the goal ---------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
