@@ -196,6 +196,7 @@ def explain(code: str) -> None:
 # Commands defined in modules of their own register themselves on `cli` when imported.
 from promptlang import cli_testing  # noqa: E402,F401
 from promptlang import cli_versions  # noqa: E402,F401
+from promptlang import cli_lsp  # noqa: E402,F401
 from promptlang import cli_serve  # noqa: E402,F401
 from promptlang import cli_fmt  # noqa: E402,F401
 
