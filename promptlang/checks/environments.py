@@ -45,6 +45,7 @@ VALUE_KINDS = {
     "number": ((n.Int, n.Float), "a number", "0.05"),
 }
 BOUNDS = ("<", "<=", ">", ">=")
+HIGHER_IS_BETTER = ("intent_match_rate",)  # every other metric is better lower
 ROLLOUTS = ("canary",)
 
 
@@ -245,7 +246,23 @@ def _monitor_rule(ctx: Ctx, rule: n.Rule) -> None:
     kind = _metric(ctx, expr.left)
     if kind is not None:
         _metric_value(ctx, expr.left.name, kind, expr.right)
+        if keyword == "slo" and expr.op in BOUNDS:
+            _slo_direction(ctx, expr)
     _for(ctx, rule)
+
+
+def _slo_direction(ctx: Ctx, expr: n.Compare) -> None:
+    """An objective bounds what is good: latency, errors, misses and totals from above,
+    the match rate from below. The other way round it would alert on a healthy service."""
+    metric = expr.left.name
+    low = metric in HIGHER_IS_BETTER
+    if (expr.op in ("<", "<=")) != low:
+        return
+    want = ">" if low else "<"
+    ctx.sink.report("E0620", expr.op_span, f"`slo` bounds `{metric}` from the wrong side",
+                    label=f"`{metric}` is better when {'higher' if low else 'lower'}",
+                    help=f"write `slo {metric} {want} ...`, or use `alert` to be told when it "
+                         f"crosses the bound")
 
 
 def _metric(ctx: Ctx, expr) -> str | None:

@@ -66,7 +66,7 @@ def rules_yaml(program: ir.ProgramIR, env: ir.EnvironmentIR) -> str:
     header = (f"# {HEADER.format(version=__version__)}\n"
               f"# Prometheus rules of environment `{env.name}`: `promtool check rules {env.name}/rules.yaml`\n")
     body = yaml.dump({"groups": rule_groups(program, env)}, Dumper=_Dumper, sort_keys=False,
-                     allow_unicode=True, width=100)
+                     allow_unicode=True, width=4096)
     return header + body
 
 
@@ -85,8 +85,8 @@ _Dumper.add_representer(str, _str)
 def rule_groups(program: ir.ProgramIR, env: ir.EnvironmentIR) -> list[dict]:
     """The Prometheus rule groups of `env` (recording, then alerting) as plain data,
     `[{"name": ..., "rules": [...]}]`; empty without a `monitor` block."""
-    rules = _unique(env.settings.get("monitor") or [])
-    ctx = _Env(env)
+    rules = unique_rules(env.settings.get("monitor") or [])
+    ctx = Scope(env)
     slos = [r for r in rules if r["kind"] == "slo"]
     groups = {
         f"popsc-{env.name}-slo-records": [rec for r in slos for rec in _records(ctx, r)],
@@ -96,7 +96,7 @@ def rule_groups(program: ir.ProgramIR, env: ir.EnvironmentIR) -> list[dict]:
     return [{"name": name, "rules": items} for name, items in groups.items() if items]
 
 
-def _unique(rules: list[dict]) -> list[dict]:
+def unique_rules(rules: list[dict]) -> list[dict]:
     """The rules, each once (a repeated line would record the same series twice)."""
     seen, out = set(), []
     for rule in rules:
@@ -107,7 +107,7 @@ def _unique(rules: list[dict]) -> list[dict]:
     return out
 
 
-class _Env:
+class Scope:
     """What every rule of one environment shares: its labels and series selector."""
 
     def __init__(self, env: ir.EnvironmentIR) -> None:
@@ -117,19 +117,19 @@ class _Env:
 
     def series(self, metric: str, **extra: str) -> str:
         """`metric{...}` restricted to this environment's series."""
-        return metric + _matchers({**self.matchers, **extra})
+        return metric + selector({**self.matchers, **extra})
 
     def labels(self, **extra: str) -> dict[str, str]:
         return {"environment": self.name, **extra}
 
 
-def _matchers(labels: dict[str, str]) -> str:
+def selector(labels: dict[str, str]) -> str:
     if not labels:
         return ""
-    return "{" + ", ".join(f"{k}={_quote(v)}" for k, v in labels.items()) + "}"
+    return "{" + ", ".join(f"{k}={quote(v)}" for k, v in labels.items()) + "}"
 
 
-def _quote(text: str) -> str:
+def quote(text: str) -> str:
     """A PromQL string literal (Go's escapes, which JSON's are a subset of)."""
     return json.dumps(text, ensure_ascii=False)
 
@@ -189,7 +189,7 @@ def latency_bucket(seconds: float) -> float:
 # ---- slo ----------------------------------------------------------------------------------
 
 
-def _budget(rule: dict) -> float | None:
+def budget_of(rule: dict) -> float | None:
     """The error budget of a rate objective (the share of bad events it allows), None
     for an objective on a total."""
     metric, value = rule["metric"], float(rule["value"])
@@ -202,7 +202,7 @@ def _budget(rule: dict) -> float | None:
     return None
 
 
-def bad_ratio(ctx: _Env, rule: dict, window: str) -> str:
+def bad_ratio(ctx: Scope, rule: dict, window: str) -> str:
     """PromQL for the share of bad events over `window`: failed calls, calls slower
     than the objective, or texts no intent matched."""
     metric = rule["metric"]
@@ -219,17 +219,17 @@ def bad_ratio(ctx: _Env, rule: dict, window: str) -> str:
     return f"{misses}\n/\n({matches} + {misses})"
 
 
-def _records(ctx: _Env, rule: dict) -> list[dict]:
+def _records(ctx: Scope, rule: dict) -> list[dict]:
     slo = rule_text(rule)
-    if _budget(rule) is None:
+    if budget_of(rule) is None:
         return [{"record": SLO_TOTAL, "expr": _total(ctx, rule["metric"], "1d"),
                  "labels": ctx.labels(slo=slo)}]
     return [{"record": SLI.format(window=w), "expr": bad_ratio(ctx, rule, w),
              "labels": ctx.labels(slo=slo)} for w in WINDOWS]
 
 
-def _slo_alerts(ctx: _Env, rule: dict) -> list[dict]:
-    budget, slo = _budget(rule), rule_text(rule)
+def _slo_alerts(ctx: Scope, rule: dict) -> list[dict]:
+    budget, slo = budget_of(rule), rule_text(rule)
     if budget is None:
         return [_total_slo_alert(ctx, rule, slo)]
     alerts = []
@@ -240,36 +240,44 @@ def _slo_alerts(ctx: _Env, rule: dict) -> list[dict]:
     return alerts
 
 
-def _burn_alert(ctx: _Env, rule: dict, slo: str, budget: float, severity: str,
+def _burn_alert(ctx: Scope, rule: dict, slo: str, budget: float, severity: str,
                 tiers: list[tuple]) -> dict:
-    select = _matchers(ctx.labels(slo=slo))
+    select = selector(ctx.labels(slo=slo))
     parts = []
     for _, rate, long, short in tiers:
         bound = f"({number(rate)} * {number(budget)})"
         parts.append(f"(\n  {SLI.format(window=long)}{select} > {bound}\nand\n"
                      f"  {SLI.format(window=short)}{select} > {bound}\n)")
     windows = ", ".join(f"{rate}x over {long} and {short}" for _, rate, long, short in tiers)
-    who = "" if rule["metric"].startswith("intent_") else " of {{ $labels.prompt }} {{ $labels.version }}"
+    per_call = not rule["metric"].startswith("intent_")
+    who = "{{ $labels.prompt }} {{ $labels.version }}" if per_call else "routing"
     return {
         "alert": f"Popsc{_camel(rule['metric'])}BudgetBurn",
         "expr": "\nor\n".join(parts),
         "labels": ctx.labels(severity=severity, slo=slo),
         "annotations": {
-            "summary": f"`{slo}`{who} burns its error budget too fast in {ctx.name}",
-            "description": (f"The objective `{slo}` allows {number(budget * 100)}% bad events; "
-                            f"they are now {{{{ $value | humanizePercentage }}}}{who} "
+            "summary": f"`{slo}` burns its error budget too fast: {who} in {ctx.name}",
+            "description": (f"The objective `{slo}` allows {number(budget * 100)}% {_bad_events(rule)}; "
+                            f"{who} has {{{{ $value | humanizePercentage }}}} over the long window "
                             f"(burn-rate alert: {windows})."),
         },
     }
 
 
-def _total(ctx: _Env, metric: str, window: str) -> str:
+def _bad_events(rule: dict) -> str:
+    metric = rule["metric"]
+    if metric.startswith("latency_"):
+        return f"calls slower than {duration(float(rule['value']))}"
+    return "failed calls" if metric == "error_rate" else "texts no intent matched"
+
+
+def _total(ctx: Scope, metric: str, window: str) -> str:
     return f"sum(increase({ctx.series(TOTALS[metric])}[{window}]))"
 
 
-def _total_slo_alert(ctx: _Env, rule: dict, slo: str) -> dict:
+def _total_slo_alert(ctx: Scope, rule: dict, slo: str) -> dict:
     broken = {"<": ">=", "<=": ">", ">": "<=", ">=": "<"}[rule["op"]]
-    record = SLO_TOTAL + _matchers(ctx.labels(slo=slo))
+    record = SLO_TOTAL + selector(ctx.labels(slo=slo))
     return {
         "alert": f"Popsc{_camel(rule['metric'])}ObjectiveMissed",
         "expr": f"{record} {broken} {number(rule['value'])}",
@@ -284,7 +292,7 @@ def _total_slo_alert(ctx: _Env, rule: dict, slo: str) -> dict:
 # ---- alert --------------------------------------------------------------------------------
 
 
-def _alert(ctx: _Env, rule: dict) -> dict:
+def _alert(ctx: Scope, rule: dict) -> dict:
     metric, text = rule["metric"], rule_text(rule)
     rule_for = rule.get("for")
     if metric in TOTALS:
@@ -300,18 +308,19 @@ def _alert(ctx: _Env, rule: dict) -> dict:
     high = rule["op"] in (">", ">=")
     who = "" if metric in TOTALS or metric.startswith("intent_") else \
         " for {{ $labels.prompt }} {{ $labels.version }}"
+    over = f" over {duration(rule_for or TOTAL_WINDOW)}" if metric in TOTALS else ""
     return {
         "alert": f"Popsc{_camel(metric)}{'High' if high else 'Low'}",
         **alert,
         "labels": ctx.labels(severity="warning", rule=text),
         "annotations": {
             "summary": f"`{text}`{who} in {ctx.name}",
-            "description": f"{metric}{who} is {_shown_value(metric)} (alert `{text}`).",
+            "description": f"{metric}{who}{over} is {_shown_value(metric)} (alert `{text}`).",
         },
     }
 
 
-def _rate(ctx: _Env, rule: dict) -> str:
+def _rate(ctx: Scope, rule: dict) -> str:
     metric = rule["metric"]
     if metric.startswith("latency_"):
         buckets = f"sum by (le, {BY_CALL}) (rate({ctx.series(BUCKETS)}[{RATE_WINDOW}]))"
@@ -329,5 +338,7 @@ def _shown_value(metric: str) -> str:
         return "{{ $value | humanizeDuration }}"
     if _is_percent(metric):
         return "{{ $value | humanizePercentage }}"
+    if metric == "cost":
+        return "{{ $value | humanize }} US dollars"
     return "{{ $value | humanize }}"
 

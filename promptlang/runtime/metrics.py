@@ -1,9 +1,10 @@
 """Prometheus metrics of prompt calls, labelled by prompt and version: what the
 `monitor` blocks' objectives (latency percentiles, error rate, tokens, policy
-violations) are computed from."""
+violations, cost) are computed from."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from collections.abc import Sequence
 
 from prometheus_client import CollectorRegistry
@@ -11,7 +12,20 @@ from prometheus_client import Counter
 from prometheus_client import Histogram
 from prometheus_client import generate_latest
 
+from promptlang.runtime.config import ModelConfig
 from promptlang.runtime.record import CallRecord
+
+# What a call cost in US dollars from its provider, model name and tokens; None: unpriced.
+Pricing = Callable[[str, str, int, int], float | None]
+
+
+def list_price(provider: str, model: str, input_tokens: int, output_tokens: int) -> float | None:
+    """The call's cost at the list prices popsc ships (`promptlang/testing/prices.json`,
+    the table `popsc test` uses); None for a model the table does not have."""
+    from promptlang.testing.prices import lookup  # the table is read only when needed
+
+    price = lookup(ModelConfig(provider=provider, name=model))
+    return price.cost(input_tokens, output_tokens) if price else None
 
 LABELS = ("prompt", "version")
 # Model calls take from a fraction of a second to a minute or two. The bounds people
@@ -28,7 +42,8 @@ class Metrics:
     `observe` is a call observer: `call(..., on_metrics=metrics.observe)`."""
 
     def __init__(self, registry: CollectorRegistry | None = None, *,
-                 buckets: Sequence[float] = LATENCY_BUCKETS) -> None:
+                 buckets: Sequence[float] = LATENCY_BUCKETS, pricing: Pricing = list_price) -> None:
+        self.pricing = pricing
         self.registry = registry if registry is not None else CollectorRegistry()
         self.latency = Histogram(
             "popsc_prompt_latency_seconds", "Prompt call latency, retries and fallbacks included",
@@ -36,6 +51,10 @@ class Metrics:
         self.tokens = Counter(
             "popsc_prompt_tokens_total", "Tokens of every answer received, by direction",
             (*LABELS, "direction"), registry=self.registry)
+        self.cost = Counter(
+            "popsc_prompt_cost_usd_total",
+            "Model spend in US dollars at list prices; calls to a model with no price add nothing",
+            LABELS, registry=self.registry)
         self.errors = Counter(
             "popsc_prompt_errors_total", "Failed prompt calls, by error kind",
             (*LABELS, "kind"), registry=self.registry)
@@ -59,6 +78,9 @@ class Metrics:
         self.latency.labels(*labels).observe(record.latency_s)
         self.tokens.labels(*labels, "input").inc(record.input_tokens)
         self.tokens.labels(*labels, "output").inc(record.output_tokens)
+        cost = self.pricing(record.provider, record.model, record.input_tokens, record.output_tokens)
+        if cost:
+            self.cost.labels(*labels).inc(cost)
         if record.error is not None:
             self.errors.labels(*labels, record.error.kind).inc()
         for violation in record.violations:
