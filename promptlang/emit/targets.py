@@ -9,6 +9,7 @@ from promptlang import ir
 from promptlang.emit import bundle
 from promptlang.emit import ci
 from promptlang.emit import docs
+from promptlang.emit import monitoring
 from promptlang.emit import kubernetes
 from promptlang.emit import python
 from promptlang.emit.cache import no_cache
@@ -28,7 +29,7 @@ TARGETS: dict[str, Emitter | None] = {
     "ci": ci.emit,
     "kubernetes": kubernetes.emit,
     "terraform": None,
-    "monitoring": None,
+    "monitoring": monitoring.emit,
     "docs": docs.emit,
 }
 
