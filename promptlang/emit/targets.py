@@ -9,8 +9,8 @@ from promptlang import ir
 from promptlang.emit import bundle
 from promptlang.emit import ci
 from promptlang.emit import docs
-from promptlang.emit import monitoring
 from promptlang.emit import kubernetes
+from promptlang.emit import monitoring
 from promptlang.emit import python
 from promptlang.emit.cache import no_cache
 from promptlang.emit.cache import EmitCache
