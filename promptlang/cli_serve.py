@@ -1,8 +1,10 @@
 """The `popsc serve` command: the prompt gateway (see promptlang/serve/). Registered by
 `cli.py`.
 
-Exit codes: 0 the server stopped on a signal, 1 the project has errors, 2 the command
-was used wrongly (no such path or environment, a file that is no bundle)."""
+Exit codes: 1 the project has errors, 2 the command was used wrongly (no such path or
+environment, a file that is no bundle). On SIGTERM or SIGINT the server drains the calls
+in flight, then ends by that signal (uvicorn raises it again, so that a supervisor sees
+why the process stopped)."""
 
 from __future__ import annotations
 

@@ -14,6 +14,7 @@ from promptlang.emit import json_schema
 from promptlang.emit.python.views import must_be_given
 
 REF = "#/components/schemas/"
+DEFS = "#/$defs/"
 ERROR_STATUSES = {"400": "The body is not JSON", "413": "The body is too large",
                   "422": "The input does not fit (the error names the field) or a policy refused it",
                   "502": "The model or its provider failed", "503": "Not configured or rate limited",
@@ -60,7 +61,9 @@ def _operation(program: ir.ProgramIR, prompt: ir.PromptIR, defs: dict) -> dict:
 
 
 def _inputs(program: ir.ProgramIR, prompt: ir.PromptIR, defs: dict) -> dict:
-    properties = {p.name: _type(program, p.type, p, defs) for p in prompt.params}
+    properties = {p.name: ({**_type(program, p.type, p, defs), "default": p.default}
+                           if p.has_default else _type(program, p.type, p, defs))
+                  for p in prompt.params}
     schema: dict = {"type": "object", "properties": properties}
     required = [p.name for p in prompt.params if must_be_given(p)]
     if required:
@@ -82,16 +85,23 @@ def _for_requests(program: ir.ProgramIR, name: str, schema: dict) -> dict:
     if record is None:
         return schema
     fitted = {k: v for k, v in schema.items() if k != "additionalProperties"}
+    fitted["properties"] = {name: _with_default(field_schema, record, name)
+                            for name, field_schema in schema["properties"].items()}
     fitted["required"] = [f.name for f in record.fields if must_be_given(f)]
     if not fitted["required"]:
         del fitted["required"]
     return fitted
 
 
+def _with_default(schema: dict, record: ir.RecordIR, name: str) -> dict:
+    field = next(f for f in record.fields if f.name == name)
+    return {**schema, "default": field.default} if field.has_default else schema
+
+
 def _refs(value: t.Any) -> t.Any:
     """`#/$defs/X` references pointed at `#/components/schemas/X`."""
     if isinstance(value, dict):
-        return {k: (REF + v[len("#/$defs/"):] if k == "$ref" and isinstance(v, str) else _refs(v))
+        return {k: (REF + v[len(DEFS):] if k == "$ref" and str(v).startswith(DEFS) else _refs(v))
                 for k, v in value.items()}
     if isinstance(value, list):
         return [_refs(v) for v in value]
