@@ -200,3 +200,128 @@ def test_objectives_and_alerts_on_totals():
                                                (4.0, "4s"), (86400.0, "1d"), (90.0, "90s")])
 def test_durations_are_written_as_prometheus_reads_them(seconds, text):
     assert monitoring.duration(seconds) == text
+
+
+# ---- the Grafana dashboard ----------------------------------------------------------------------
+
+PANEL_VARIABLES = {"$prompt": ".*", "$version": ".*", "$__rate_interval": "5m"}
+
+
+def dashboards(tmp_path: Path) -> dict[str, dict]:
+    import json
+
+    built = build_monitoring(ROOT / "examples" / "support", tmp_path)
+    return {p.parent.name: json.loads(p.read_text()) for p in sorted(built.glob("*/dashboard.json"))}
+
+
+def panel_queries(dashboard: dict) -> dict[tuple[str, str], str]:
+    """(panel title, refId) -> PromQL as Grafana sends it for "all prompts and versions"."""
+    out = {}
+    for panel in dashboard["panels"]:
+        for target in panel["targets"]:
+            expr = target["expr"]
+            for name, value in PANEL_VARIABLES.items():
+                expr = expr.replace(name, value)
+            out[(panel["title"], target["refId"])] = expr
+    return out
+
+
+def test_dashboard_survives_grafanas_own_model(tmp_path):
+    """Read into the Grafana Foundation SDK's typed dashboard model (Grafana 11.6, schema
+    41) and written back, nothing is lost or changed: every key popsc writes is one
+    Grafana knows, in the place it belongs (the model only adds its defaults)."""
+    import json
+
+    sdk = pytest.importorskip("grafana_foundation_sdk", reason="the dev extra installs it")
+    from grafana_foundation_sdk.cog.encoder import JSONEncoder
+    from grafana_foundation_sdk.cog.plugins import register_default_plugins
+    from grafana_foundation_sdk.models.dashboard import Dashboard
+
+    assert sdk
+    register_default_plugins()
+    for env, data in dashboards(tmp_path).items():
+        back = json.loads(json.dumps(Dashboard.from_json(data), cls=JSONEncoder))
+        assert _lost(data, back) == [], env
+        assert back["schemaVersion"] == data["schemaVersion"] == 41
+
+
+def _lost(ours, theirs, path="") -> list[str]:
+    """Where `theirs` misses or changes what `ours` has (added keys are fine)."""
+    if isinstance(ours, dict):
+        if not isinstance(theirs, dict):
+            return [path]
+        return [p for k in ours for p in ([f"{path}/{k}"] if k not in theirs else _lost(ours[k], theirs[k], f"{path}/{k}"))]
+    if isinstance(ours, list):
+        if not isinstance(theirs, list) or len(ours) != len(theirs):
+            return [path]
+        return [p for i, (a, b) in enumerate(zip(ours, theirs)) for p in _lost(a, b, f"{path}[{i}]")]
+    return [] if ours == theirs else [path]
+
+
+def test_dashboard_shows_every_signal_per_prompt_and_version(tmp_path):
+    """The panels the issue asks for, `prompt` and `version` variables from the metrics,
+    and the objectives of the monitor block as threshold lines."""
+    board = dashboards(tmp_path)["production"]
+    titles = [p["title"] for p in board["panels"]]
+    assert titles == ["Calls per second", "Latency p50 / p95 / p99", "Error rate", "Tokens per second",
+                      "Cost (US dollars per hour)", "Policy violations", "Intent match rate",
+                      "Error budget burn rate (1h)"]
+    variables = {v["name"]: v for v in board["templating"]["list"]}
+    assert variables["prompt"]["query"]["query"] == \
+        'label_values(popsc_prompt_latency_seconds_count{namespace="support-prompts"}, prompt)'
+    assert 'prompt=~"$prompt"' in variables["version"]["query"]["query"]
+    lines = {p["title"]: [s["value"] for s in p["fieldConfig"]["defaults"]["thresholds"]["steps"][1:]]
+             for p in board["panels"]}
+    assert lines["Latency p50 / p95 / p99"] == [1.5, 4.0]
+    assert lines["Error rate"] == [0.01]
+    assert lines["Intent match rate"] == [0.85]
+    for panel in board["panels"]:
+        assert all('prompt=~"$prompt"' in t["expr"] for t in panel["targets"]
+                   if "intent" not in t["expr"] and "slo_errors" not in t["expr"])
+
+
+@needs_promtool
+def test_dashboard_queries_compute_what_their_panels_say(tmp_path):
+    """Every panel query is valid PromQL (`promtool check rules`), and on synthetic series
+    (`promtool test rules`) gives the numbers its title promises."""
+    queries = panel_queries(dashboards(tmp_path)["production"])
+    work = tmp_path / "queries"
+    work.mkdir()
+    rules = {"groups": [{"name": "panels", "rules": [
+        {"record": f"panel:{i}", "expr": expr} for i, expr in enumerate(queries.values())]}]}
+    (work / "panels.yaml").write_text(yaml.safe_dump(rules))
+    done = promtool("check", "rules", "panels.yaml", cwd=work)
+    assert done.returncode == 0, done.stdout + done.stderr
+    (work / "panels.test.yaml").write_text(yaml.safe_dump(_panel_unit_test(queries)))
+    done = promtool("test", "rules", "panels.test.yaml", cwd=work)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def _panel_unit_test(queries: dict) -> dict:
+    """One prompt at 60 calls a minute, 12 failing, $1 and 120 input tokens a minute; half
+    the routed texts matched."""
+    at = 'namespace="support-prompts", prompt="support.prompts.answer_ticket", version="2.1.0"'
+    labels = {"prompt": "support.prompts.answer_ticket", "version": "2.1.0"}
+    series = {
+        f"popsc_prompt_latency_seconds_count{{{at}}}": "0+60x30",
+        f'popsc_prompt_errors_total{{{at}, kind="provider"}}': "0+12x30",
+        f"popsc_prompt_cost_usd_total{{{at}}}": "0+1x30",
+        f'popsc_prompt_tokens_total{{{at}, direction="input"}}': "0+120x30",
+        'popsc_intent_matches_total{namespace="support-prompts", intent="refund"}': "0+50x30",
+        'popsc_intent_misses_total{namespace="support-prompts"}': "0+50x30",
+    }
+    expected = {
+        ("Calls per second", "A"): [(labels, 1)],
+        ("Error rate", "A"): [(labels, 0.2)],
+        ("Cost (US dollars per hour)", "A"): [(labels, 60)],
+        ("Tokens per second", "A"): [({**labels, "direction": "input"}, 2)],
+        ("Intent match rate", "A"): [({}, 0.5)],
+    }
+    tests = [{"expr": queries[key], "eval_time": "20m",
+              "exp_samples": [{"labels": "{" + ", ".join(f'{k}="{v}"' for k, v in sample.items()) + "}",
+                               "value": value} for sample, value in samples]}
+             for key, samples in expected.items()]
+    return {"rule_files": [], "evaluation_interval": "1m", "tests": [{
+        "interval": "1m",
+        "input_series": [{"series": name, "values": values} for name, values in series.items()],
+        "promql_expr_test": tests}]}
