@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import json
 
+from promptlang import __version__
 from promptlang import ir
 
-UID = 10001  # a high UID, above every system account of a base image
+UID = 10001  # a high UID, above every system account of a base image (the Dockerfile's)
 BUNDLE_DIR = "/bundle"
 VAULT = "vault.hashicorp.com"
 VAULT_TOKEN_VOLUME = "vault-token"
@@ -60,7 +61,7 @@ def _container(app: str, env: ir.EnvironmentIR, k8s: dict) -> dict:
     probe = {"httpGet": {"path": "/healthz", "port": "http"}}
     container = {
         "name": "gateway",
-        "image": k8s.get("image", ""),
+        "image": k8s.get("image") or f"popsc-gateway:{__version__}",
         "imagePullPolicy": "Always",
         "args": ["serve", BUNDLE_DIR, "--env", env.name, "--host", "0.0.0.0",
                  "--port", str(port(k8s))],

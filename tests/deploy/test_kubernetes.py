@@ -258,3 +258,18 @@ def test_an_environment_without_a_kubernetes_block_has_no_manifests():
     program = program_from('environment dev {\n  region = "local"\n}\n')
     assert kubernetes.objects(program, program.environments[0]) == []
     assert emitted(program) == {}
+
+
+def test_without_an_image_the_deployment_names_the_dockerfiles_image():
+    program = program_from('environment dev {\n  kubernetes { namespace = "dev" }\n}\n')
+    (container,) = _object(program, program.environments[0], "Deployment")["spec"]["template"][
+        "spec"]["containers"]
+    assert container["image"].startswith("popsc-gateway:")
+    assert _object(program, program.environments[0], "Service")["metadata"]["namespace"] == "dev"
+
+
+def test_names_are_dns_labels_whatever_the_project_is_called():
+    assert kubernetes.dns_label("Acme Support!") == "acme-support"
+    assert kubernetes.dns_label("42 bots") == "popsc-42-bots"
+    assert kubernetes.dns_label("") == "popsc"
+    assert len(kubernetes.dns_label("x" * 100)) == 50
