@@ -248,7 +248,37 @@ def _monitor_rule(ctx: Ctx, rule: n.Rule) -> None:
         _metric_value(ctx, expr.left.name, kind, expr.right)
         if keyword == "slo" and expr.op in BOUNDS:
             _slo_direction(ctx, expr)
+        if keyword == "slo" and kind == "duration" and isinstance(expr.right, n.Duration):
+            _latency_bucket(ctx, expr.left.name, expr.right)
     _for(ctx, rule)
+
+
+def _latency_bucket(ctx: Ctx, metric: str, value: n.Duration) -> None:
+    """A latency objective counts the calls over its bound with the gateway's histogram
+    bucket at that bound; between two buckets the one below stands in, a stricter bound."""
+    from promptlang.runtime.metrics import LATENCY_BUCKETS  # only when an slo needs it
+
+    seconds = value.ms / 1000
+    if value.ms < 0 or any(abs(b - seconds) < 1e-9 for b in LATENCY_BUCKETS):
+        return
+    below = [b for b in LATENCY_BUCKETS if b < seconds]
+    above = [b for b in LATENCY_BUCKETS if b > seconds]
+    near = [_seconds(b) for b in (below[-1:] + above[:1])]
+    used = _seconds(below[-1] if below else LATENCY_BUCKETS[0])
+    if below and above:
+        where = f"between the gateway's latency buckets {near[0]} and {near[1]}"
+    elif above:
+        where = f"under the gateway's smallest latency bucket, {used}: a looser objective"
+    else:
+        where = f"over the gateway's largest latency bucket, {used}"
+    ctx.sink.report("W0621", value.span, f"`{metric}` is measured at the histogram bucket of {used}",
+                    label=where,
+                    help=f"write a bound the histogram has, such as {' or '.join(f'`{b}`' for b in near)}")
+
+
+def _seconds(bound: float) -> str:
+    """A histogram bound as `.pops` writes durations: `1.5` -> `1500ms`, `4.0` -> `4s`."""
+    return f"{int(bound)}s" if float(bound).is_integer() else f"{round(bound * 1000)}ms"
 
 
 def _slo_direction(ctx: Ctx, expr: n.Compare) -> None:

@@ -92,6 +92,7 @@ _TABLE = [
     ("E0602", "unknown-metric", E, "a `monitor` rule names a metric popsc does not export"),
     ("W0603", "image-by-tag", W, "a container image is given by tag instead of digest"),
     ("E0620", "slo-wrong-side", E, "an `slo` bounds its metric from the side that is worse"),
+    ("W0621", "latency-between-buckets", W, "a latency objective's bound is not a bucket of the gateway's histogram"),
     # ---- E07xx versions and pops.lock ------------------------------------------------
     ("E0701", "unversioned-change", E, "a prompt's content changed but its version did not"),
     ("E0702", "version-went-backwards", E, "a prompt's version is lower than the locked one"),
