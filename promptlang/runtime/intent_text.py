@@ -181,3 +181,40 @@ def _word_regex(word: str) -> str:
 
 def placeholder_names(example: str) -> list[str]:
     return [m.group(1) for m in PLACEHOLDER.finditer(example)]
+
+
+class Spelling:
+    """Typos fixed against the examples' own words: a word no example has, of four
+    letters or more, that is one edit (a letter dropped, added, changed, or two swapped)
+    from exactly the examples' words is read as that word (`chnage` -> `change`,
+    `adress` -> `address`). Found through shared deletions (SymSpell), so a lookup costs
+    a few dictionary probes, and only for unknown words."""
+
+    MIN_LENGTH = 4
+
+    def __init__(self, vocabulary: Iterable[str]) -> None:
+        self.known: set[str] = set()
+        self.by_deletion: dict[str, set[str]] = {}
+        for word in vocabulary:
+            if len(word) >= self.MIN_LENGTH - 1 and word.isalpha() and word not in self.known:
+                self.known.add(word)
+                for variant in (word, *_deletions(word)):
+                    self.by_deletion.setdefault(variant, set()).add(word)
+
+    def corrected(self, tokens: list[str]) -> list[str]:
+        return [self._fix(t) for t in tokens]
+
+    def _fix(self, token: str) -> str:
+        if (len(token) < self.MIN_LENGTH or token in self.known or token in STOP_WORDS
+                or not token.isalpha()):
+            return token
+        found: set[str] = set()
+        for variant in (token, *_deletions(token)):
+            found |= self.by_deletion.get(variant, set())
+        if not found:
+            return token
+        return min(found, key=lambda w: (abs(len(w) - len(token)), w))
+
+
+def _deletions(word: str) -> list[str]:
+    return [word[:i] + word[i + 1:] for i in range(len(word))]

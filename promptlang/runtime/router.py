@@ -9,10 +9,12 @@ How a text is matched (the order is the tie-break, see `Router.route`):
 2. Lexical similarity, for paraphrases. A text is read as word stems (stop words and
    numbers left out) and pairs of neighbouring words; a slot value found in the text
    (an order number matching `@pattern`, an enum member) reads as its `{slot}`. Each
-   feature weighs more the fewer intents use it. The confidence is the geometric mean
-   of two shares: how much of the closest example's weight the text has, and how much of
-   the text's weight the intent's examples use. 1.0 is an example's own words; a text
-   with words no example uses scores lower the more such words it has.
+   feature weighs more the fewer intents use it; a word one edit away from an example's
+   word reads as that word (typos). The confidence is the geometric mean of two shares:
+   how much of the text's weight the intent's examples (and description) use, and how
+   much of half an average example's weight of the intent the text has (at most all).
+   1.0 is an example's own words; a text with words no example uses scores lower the
+   more such words it has.
 3. Optionally, semantic similarity (`matcher = semantic`): the cosine of sentence
    embeddings of the text and the closest example, from a model that ships in a Python
    package (`promptlang[similarity]`).
@@ -253,6 +255,8 @@ class _Index:
                 example_features.append(self._example_features(intent, text))
         self.buckets = {key: _combined(ks, self.examples) for key, ks in buckets.items()}
         self._similarity(example_features)
+        self.spelling = tx.Spelling(w for i in self.intents for e in (*i.examples, i.description or "")
+                                    for w in tx.words(e))
         self.semantic = _Semantic(self.intents, self.examples) if any(
             i.matcher == SEMANTIC for i in self.intents) else None
 
@@ -267,12 +271,16 @@ class _Index:
 
     def _similarity(self, example_features: list[set[str]]) -> None:
         """IDF weights over intents (a pair of words weighs `PAIR_WEIGHT` of its IDF),
-        postings from feature to intents, and each intent's mean example weight."""
+        postings from feature to intents, and the weight a text must share with an intent to
+        count as enough evidence (half its mean example's)."""
         n = max(1, len(self.intents))
         users: dict[str, set[int]] = {}
         for k, feats in enumerate(example_features):
             for f in feats:
                 users.setdefault(f, set()).add(self.examples[k].intent)
+        for i, intent in enumerate(self.intents):  # a description's words belong to its intent
+            for f in self._example_features(intent, intent.description or ""):
+                users.setdefault(f, set()).add(i)
         self.weight = {f: math.log(1 + n / len(who)) * (PAIR_WEIGHT if " " in f else 1.0)
                        for f, who in users.items()}
         self.unknown_weight = math.log(1 + n)
@@ -281,8 +289,9 @@ class _Index:
         self.by_intent: dict[int, list[int]] = {}
         for k, example in enumerate(self.examples):
             self.by_intent.setdefault(example.intent, []).append(k)
+        # The evidence that counts as enough: half the weight of the intent's average example.
         self.example_size = {
-            i: max(1e-9, sum(sum(self.weight[f] for f in example_features[k]) for k in ks) / len(ks))
+            i: max(1e-9, sum(sum(self.weight[f] for f in example_features[k]) for k in ks) / len(ks) / 2)
             for i, ks in self.by_intent.items()}
 
     # ---- ranking ----------------------------------------------------------------------------
@@ -290,7 +299,7 @@ class _Index:
     def rank(self, text: str, limit: int) -> list[Match]:
         found = self.detectors.find(text)
         exact = self._pattern_match(text)
-        feats = tx.features(found.tokens(text)) if found.spans else _plain_features(text)
+        feats = tx.features(self.spelling.corrected(found.tokens(text) if found.spans else tx.words(text)))
         scores = self._lexical(feats)
         closest: dict[int, int] = {}
         if self.semantic is not None:
@@ -350,9 +359,9 @@ class _Index:
         return values
 
     def _lexical(self, feats: set[str]) -> dict[int, float]:
-        """Each intent sharing a feature with the text, and its confidence squared: the geometric
-        mean of the share of the text's weight the intent's examples use, and how much
-        of an example's worth of weight (the intent's mean) that shared part is."""
+        """Each intent sharing a feature with the text, and its confidence squared: the
+        geometric mean of the share of the text's weight the intent's examples use, and
+        how much of the enough-evidence weight (`example_size`) that shared part is."""
         if not feats:
             return {}
         weight, unknown = self.weight, self.unknown_weight
@@ -420,10 +429,6 @@ def candidate_buckets(text: str) -> tuple[tuple[str, ...], ...]:
     """The groups of patterns that can match a text whole (see `bucket`)."""
     first = tuple(tx.words(text[:200])[:2])
     return tuple(dict.fromkeys((first, first[:1], ())))
-
-
-def _plain_features(text: str) -> set[str]:
-    return tx.features(tx.words(text))
 
 
 def _combined(ks: list[int], examples: list[_Example]) -> tuple[re.Pattern[str], list[int]]:

@@ -7,6 +7,7 @@ import asyncio
 import enum
 import logging
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -132,18 +133,17 @@ def test_texts_about_nothing_the_intents_know_route_nowhere(text):
 
 
 def test_the_threshold_decides():
+    text = "where is my order now, please"
     router = support_router()
-    [best] = router.rank("where is my order now, please", limit=1)
-    assert best.intent == "s.order_status"
-    strict = Router([*router.intents[:1], router.intents[1].__class__(
-        **{**{a: getattr(router.intents[1], a) for a in ("qname", "name", "examples", "slots",
-                                                          "prompt", "args")},
-           "threshold": best.confidence})])
-    assert strict.route("where is my order now, please").intent == "s.order_status"
-    stricter = Router([router.intents[1].__class__(
-        **{**{a: getattr(router.intents[1], a) for a in ("qname", "name", "examples", "slots")},
-           "threshold": min(1.0, best.confidence + 0.01)})])
-    assert stricter.route("where is my order now, please") is None
+    [best] = router.rank(text, limit=1)
+    assert best.intent == "s.order_status" and best.confidence < 1
+
+    def with_threshold(value: float) -> Router:
+        return Router([attrs.evolve(i, threshold=value) if i.qname == best.intent else i
+                       for i in router.intents])
+
+    assert with_threshold(best.confidence).route(text).intent == "s.order_status"
+    assert with_threshold(best.confidence + 0.0001).route(text) is None
 
 
 def test_an_intent_without_threshold_takes_the_routers_default():
@@ -292,3 +292,22 @@ def test_the_semantic_matcher_without_its_model_is_a_configuration_error(monkeyp
     router = Router([Intent("m.cancel", "cancel", ("cancel it",), matcher="semantic")])
     with pytest.raises(ConfigurationError, match="promptlang\\[similarity\\]"):
         router.route("cancel it")
+
+
+def test_a_typo_reads_as_the_examples_word():
+    router = support_router()
+    typo = router.rank("how do I get a refnud", 1)[0]
+    # not a pattern match (the words differ), but the same features as the example
+    assert (typo.intent, typo.matcher, typo.confidence) == ("s.refund_request", "lexical", 1.0)
+    # two edits away is another word
+    assert router.rank("how do I get a rfnd", 1)[0].confidence < typo.confidence
+
+
+def test_an_intents_description_counts_as_its_words():
+    card = Intent("m.card_lost", "card_lost", ("I lost my card", "block my card", "card gone"),
+                  description="Block a lost or stolen card")
+    pin = Intent("m.pin", "pin", ("change my card PIN", "reset my PIN", "new PIN for my card"))
+    assert Router([card, pin]).route("my card was stolen").intent == "m.card_lost"
+    plain = attrs.evolve(card, description=None)
+    assert Router([plain, pin]).rank("my card was stolen", 1)[0].confidence < \
+        Router([card, pin]).rank("my card was stolen", 1)[0].confidence
