@@ -145,7 +145,8 @@ def test_replay_runs_the_typed_output_and_the_intent_cases_through_the_router(su
      "routed to support.intents.refund_request, but order_id = '123456', expected '654321'"),
     ('"what\'s the weather in Berlin tomorrow"         -> none',
      '"what\'s the weather in Berlin tomorrow"         -> talk_to_human',
-     "routed to none, expected support.intents.talk_to_human"),
+     "routed to none (closest: support.intents.talk_to_human at 0.23, threshold 0.70), "
+     "expected support.intents.talk_to_human"),
 ])
 def test_an_intent_case_that_routes_elsewhere_fails_at_its_line(support, line, wrong, message):
     tests = support / "support" / "tests.pops"
