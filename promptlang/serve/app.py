@@ -22,8 +22,8 @@ from starlette.responses import JSONResponse
 from starlette.responses import Response
 from starlette.routing import Route
 
-from promptlang.runtime.providers import default_providers
 from promptlang.serve.errors import Failure
+from promptlang.serve.gateway import LOGGED
 from promptlang.serve.gateway import RATINGS
 from promptlang.serve.gateway import Gateway
 
@@ -62,7 +62,7 @@ def create(gateway: Gateway, openapi: dict, state: State | None = None) -> Starl
     async def lifespan(app: Starlette):
         yield
         state.stopping = True  # in-flight calls are done: uvicorn waited for them
-        await default_providers().aclose()
+        await gateway.providers.aclose()
 
     return Starlette(routes=routes, lifespan=lifespan,
                      exception_handlers={HTTPException: _http_error})  # type: ignore[dict-item]
@@ -139,6 +139,7 @@ def _handled(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         start = time.perf_counter_ns()
         request_id = _request_id(request)
+        LOGGED.set(None)  # each request runs in a context of its own
         try:
             response = await handler(request, request_id)
         except Failure as failure:
@@ -161,10 +162,16 @@ def _request_id(request: Request) -> str:
 
 
 def _log_request(request: Request, status: int, request_id: str, duration_ns: int) -> None:
-    log.info("%s %s %d", request.method, request.url.path, status, extra={
+    """One line per request; a prompt call's audit entry (or feedback) under `popsc`."""
+    extra: dict[str, object] = {
         "http.request.method": request.method, "http.request.id": request_id,
         "url.path": request.url.path, "http.response.status_code": status,
-        "event.duration": duration_ns})
+        "event.duration": duration_ns}
+    logged = LOGGED.get()
+    if logged is not None:
+        extra["popsc"] = logged
+    log.log(logging.WARNING if status >= 500 else logging.INFO, "%s %s %d", request.method,
+            request.url.path, status, extra=extra)
 
 
 async def _http_error(request: Request, error: HTTPException) -> Response:

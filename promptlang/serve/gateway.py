@@ -4,6 +4,7 @@ audit line per call (its `@pii` inputs redacted) on the `promptlang.gateway` log
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import logging
 import random
@@ -21,9 +22,12 @@ from promptlang.runtime.metrics import Metrics
 from promptlang.runtime.record import CallRecord
 from promptlang.runtime.text import to_plain
 from promptlang.serve import errors
+from promptlang.serve.providers import gateway_providers
 from promptlang.serve.settings import Rollout
 
 log = logging.getLogger("promptlang.gateway")
+# What the request's log line carries under `popsc` (set while the request runs).
+LOGGED: contextvars.ContextVar[dict | None] = contextvars.ContextVar("popsc_logged", default=None)
 CURRENT, CANARY, STABLE = "current", "canary", "stable"
 RATINGS = ("good", "bad")
 REMEMBERED = 10_000  # request ids kept to label feedback with the prompt that served it
@@ -60,6 +64,7 @@ class Gateway:
         self.router = router
         self.metrics = metrics or Metrics()
         self.recordings = recordings
+        self.providers = gateway_providers()
         self.rng = rng or random.Random()
         self.feedback_total = Counter(
             "popsc_feedback_total", "Feedback on answers, by rating",
@@ -86,7 +91,8 @@ class Gateway:
 
         try:
             output = await prompt.acall(  # type: ignore[attr-defined]
-                **arguments, model=self._model(qname), on_metrics=observe)
+                **arguments, model=self._model(qname), on_metrics=observe,
+                providers=self.providers)
         except PromptError as error:
             raise errors.from_prompt_error(error) from None
         self._remember(request_id, info.name, info.version)
@@ -98,6 +104,7 @@ class Gateway:
         and the audit log see it as any call). No intent: `intent` is null."""
         match = self.router.route(text) if self.router is not None else None  # type: ignore[attr-defined]
         if match is None:
+            LOGGED.set({"event": "route", "intent": None, "request_id": request_id})
             return {"intent": None, "request_id": request_id}
         found: dict[str, object] = {
             "intent": match.intent, "name": match.name, "confidence": round(match.confidence, 4),
@@ -109,6 +116,8 @@ class Gateway:
                                      request_id=request_id, key=key)
             found.update(prompt=served.prompt, version=served.version, track=served.track,
                          output=served.output)
+        logged = LOGGED.get() or {"event": "route", "request_id": request_id}
+        LOGGED.set({**logged, "intent": match.intent, "confidence": found["confidence"]})
         return found
 
     def _choose(self, endpoint: Endpoint, key: str | None) -> tuple[str, object]:
@@ -134,9 +143,8 @@ class Gateway:
         those that served it when this process did (else empty labels)."""
         prompt, version = self._served.get(request_id, ("", ""))
         self.feedback_total.labels(prompt, version, rating).inc()
-        log.info("feedback", extra={"popsc": {"event": "feedback", "request_id": request_id,
-                                              "prompt": prompt, "version": version,
-                                              "rating": rating, "comment": comment}})
+        LOGGED.set({"event": "feedback", "request_id": request_id, "prompt": prompt,
+                    "version": version, "rating": rating, "comment": comment})
         return prompt, version
 
 
@@ -146,11 +154,11 @@ def _hashed(key: str) -> float:
 
 
 def _audit(record: CallRecord, request_id: str, track: str) -> None:
-    """The runtime's audit entry (inputs redacted) as one JSON log line."""
+    """Hand the runtime's audit entry (inputs redacted) to the request's log line: one
+    line per request says what came in, which prompt version answered, and how."""
     entry = audit_entry(record)
     entry.update(request_id=request_id, track=track, event="prompt_call")
-    level = logging.INFO if record.error is None else logging.WARNING
-    log.log(level, "prompt call", extra={"popsc": entry})
+    LOGGED.set(entry)
 
 
 def endpoints(current: object, program, stable: object | None, stable_program,

@@ -15,15 +15,33 @@ import ecs_logging
 # Where the line was written from and the process ids say nothing an operator needs;
 # uvicorn's `color_message` is its message again with terminal colours.
 _LEFT_OUT = ["log.origin", "process", "log.original", "color_message"]
+FIELD = "popsc"  # the gateway's own fields, under one key
 # Loggers that say a line per model request at INFO: the gateway's call line says more.
 _CHATTY = ("httpx", "httpcore")
+
+
+class Formatter(ecs_logging.StdlibFormatter):
+    """ECS lines, with the `popsc` field (a call's audit entry) added as it is: it holds
+    no dotted keys to expand, and walking it as the library walks extra fields cost as
+    much as the rest of a request."""
+
+    def format_to_ecs(self, record: logging.LogRecord) -> dict[str, t.Any]:
+        payload = record.__dict__.pop(FIELD, None)
+        try:
+            result = super().format_to_ecs(record)
+        finally:
+            if payload is not None:
+                record.__dict__[FIELD] = payload
+        if payload is not None:
+            result[FIELD] = payload
+        return result
 
 
 def configure(level: str = "info", stream: t.TextIO | None = None) -> logging.Handler:
     """Send every logger's records (the gateway's, the runtime's, uvicorn's) as ECS
     JSON lines to `stream` (stdout, as containers log)."""
     handler = logging.StreamHandler(stream or sys.stdout)
-    handler.setFormatter(ecs_logging.StdlibFormatter(exclude_fields=_LEFT_OUT))
+    handler.setFormatter(Formatter(exclude_fields=_LEFT_OUT))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
