@@ -334,7 +334,7 @@ def _pattern_collisions(program: Program, sink_for_module, repeated: set[int]) -
     for sym, example, _, sample in compiled:
         if sample is None or id(example) in repeated:
             continue
-        for other, other_example, regex, _ in (compiled[k] for key in candidate_buckets(sample)
+        for other, other_example, regex, _ in (compiled[k] for key in candidate_buckets(tx.words(sample))
                                               for k in buckets.get(key, ())):
             pair = frozenset((id(example), id(other_example)))
             if other.qname != sym.qname and pair not in reported and regex.fullmatch(sample):

@@ -195,6 +195,7 @@ class Spelling:
     def __init__(self, vocabulary: Iterable[str]) -> None:
         self.known: set[str] = set()
         self.by_deletion: dict[str, set[str]] = {}
+        self.fixes: dict[str, str] = {}  # memo: users repeat their words
         for word in vocabulary:
             if len(word) >= self.MIN_LENGTH - 1 and word.isalpha() and word not in self.known:
                 self.known.add(word)
@@ -202,7 +203,16 @@ class Spelling:
                     self.by_deletion.setdefault(variant, set()).add(word)
 
     def corrected(self, tokens: list[str]) -> list[str]:
-        return [self._fix(t) for t in tokens]
+        fixes, fix = self.fixes, self._fix
+        out = []
+        for token in tokens:
+            found = fixes.get(token)
+            if found is None:
+                found = fix(token)
+                if len(fixes) < 50_000:
+                    fixes[token] = found
+            out.append(found)
+        return out
 
     def _fix(self, token: str) -> str:
         if (len(token) < self.MIN_LENGTH or token in self.known or token in STOP_WORDS

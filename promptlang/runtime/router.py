@@ -187,9 +187,10 @@ class Router:
             self._observe(best.intent, None)
             return best
         self._observe(None, best.intent if best else None)
-        log.info("no intent matched", extra={"event": "intent_miss", "text": masked(text),
-                                             "closest": best.intent if best else None,
-                                             "confidence": best.confidence if best else 0.0})
+        if log.isEnabledFor(logging.INFO):
+            log.info("no intent matched", extra={"event": "intent_miss", "text": masked(text),
+                                                 "closest": best.intent if best else None,
+                                                 "confidence": best.confidence if best else 0.0})
         return None
 
     def rank(self, text: str, limit: int = 5) -> list[Match]:
@@ -298,8 +299,9 @@ class _Index:
 
     def rank(self, text: str, limit: int) -> list[Match]:
         found = self.detectors.find(text)
-        exact = self._pattern_match(text)
-        feats = tx.features(self.spelling.corrected(found.tokens(text) if found.spans else tx.words(text)))
+        words = tx.words(text)
+        exact = self._pattern_match(text, words)
+        feats = tx.features(self.spelling.corrected(found.tokens(text) if found.spans else words))
         scores = self._lexical(feats)
         closest: dict[int, int] = {}
         if self.semantic is not None:
@@ -322,9 +324,9 @@ class _Index:
             matches.append(_match(intent, slots, conf, matcher, self.examples[example].text, text))
         return matches
 
-    def _pattern_match(self, text: str) -> tuple[int, dict[str, t.Any]] | None:
+    def _pattern_match(self, text: str, words: list[str]) -> tuple[int, dict[str, t.Any]] | None:
         """The first example matching the whole text with valid slot values."""
-        for key in candidate_buckets(text):
+        for key in candidate_buckets(words):
             combined = self.buckets.get(key)
             if combined is None:
                 continue
@@ -378,9 +380,12 @@ class _Index:
             for i in intent_postings[f]:
                 covered[i] = get(i, 0.0) + w
         size = self.example_size
-        # The square of the confidence (the root is taken for the few that are returned).
-        return {i: (c if c < total else total) * (c if c < size[i] else size[i]) / (total * size[i])
-                for i, c in covered.items()}
+        # The square of the confidence, C * S (the root is taken for the few returned).
+        found = {}
+        for i, c in covered.items():
+            enough = size[i]
+            found[i] = (c if c < total else total) * (c if c < enough else enough) / (total * enough)
+        return found
 
     def _closest(self, intent: int, feats: set[str]) -> int:
         """The intent's example sharing the most weight with the text (first on ties)."""
@@ -425,9 +430,9 @@ def bucket(tokens: list[str]) -> tuple[str, ...]:
     return tuple(words)
 
 
-def candidate_buckets(text: str) -> tuple[tuple[str, ...], ...]:
-    """The groups of patterns that can match a text whole (see `bucket`)."""
-    first = tuple(tx.words(text[:200])[:2])
+def candidate_buckets(words: list[str]) -> tuple[tuple[str, ...], ...]:
+    """The groups of patterns that can match a text of these words whole (see `bucket`)."""
+    first = tuple(words[:2])
     return tuple(dict.fromkeys((first, first[:1], ())))
 
 
@@ -520,7 +525,10 @@ class _Detectors:
 
     def __init__(self, patterns: list[str]):
         self.patterns = patterns
-        self.compiled = [re.compile(rf"(?<![\w-])(?:{p})(?![\w-])", re.IGNORECASE) for p in patterns]
+        wrapped = [rf"(?<![\w-])(?:{p})(?![\w-])" for p in patterns]
+        self.compiled = [re.compile(w, re.IGNORECASE) for w in wrapped]
+        # One search tells whether any value is there at all; most texts hold none.
+        self.any = re.compile("|".join(wrapped), re.IGNORECASE) if wrapped else None
         self.ids = {p: n for n, p in enumerate(patterns)}
 
     def token_of(self, slot: Slot) -> str:
@@ -530,6 +538,8 @@ class _Detectors:
 
     def find(self, text: str) -> _Found:
         spans: list[tuple[int, int, str]] = []
+        if self.any is None or self.any.search(text) is None:
+            return _Found(spans)
         for n, regex in enumerate(self.compiled):
             for m in regex.finditer(text):
                 if m.end() > m.start():
