@@ -30,6 +30,7 @@ from promptlang.serve.gateway import Gateway
 log = logging.getLogger("promptlang.gateway")
 MAX_BODY = 1 << 20  # a prompt's inputs are text, not uploads
 MAX_COMMENT = 2000
+MAX_TEXT = 10_000  # a chat message, not a document (the router reads its first 2,000)
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 Handler = Callable[[Request, str], Awaitable[Response]]
 
@@ -91,8 +92,9 @@ def _route(gateway: Gateway) -> Handler:
     async def endpoint(request: Request, request_id: str) -> Response:
         data = await _json_body(request)
         text = data.get("text") if isinstance(data, dict) else None
-        if not isinstance(text, str) or not text.strip():
-            raise Failure(422, "invalid_input", "`text` must be a string that is not empty", "text")
+        if not isinstance(text, str) or not text.strip() or len(text) > MAX_TEXT:
+            raise Failure(422, "invalid_input", f"`text` must be a string of 1 to {MAX_TEXT} "
+                          "characters, not only spaces", "text")
         found = await gateway.route(text, request_id=request_id,
                                     key=request.headers.get("x-rollout-key"))
         headers = {"X-Prompt-Version": str(found["version"])} if found.get("version") else {}

@@ -108,9 +108,16 @@ def _refs(value: t.Any) -> t.Any:
     return value
 
 
+HEADERS = {
+    "X-Request-Id": "The request's id, echoed and logged; one of letters, digits and `._:-` "
+                    "up to 128 characters, else the gateway makes one",
+    "X-Rollout-Key": "A user or session id: the same key always gets the same side of a canary",
+}
+
+
 def _header(name: str) -> dict:
-    return {"name": name, "in": "header", "required": False,
-            "schema": {"type": "string", "maxLength": 128, "pattern": "^[A-Za-z0-9._:-]+$"}}
+    return {"name": name, "in": "header", "required": False, "description": HEADERS[name],
+            "schema": {"type": "string"}}
 
 
 def _errors() -> dict:
@@ -162,7 +169,7 @@ def _fixed_schemas() -> dict:
             "status": {"enum": ["ok", "not ready"]},
             "missing_secrets": {"type": "array", "items": {"type": "string"}}}},
         "RouteRequest": {"type": "object", "required": ["text"], "properties": {
-            "text": {"type": "string", "minLength": 1, "maxLength": 10000}}},
+            "text": {"type": "string", "maxLength": 10000, "pattern": "\\S"}}},
         "RouteResult": {"type": "object", "required": ["intent", "request_id"], "properties": {
             "intent": nullable_string, "name": nullable_string,
             "confidence": {"type": "number"}, "matcher": {"type": "string"},
@@ -170,9 +177,9 @@ def _fixed_schemas() -> dict:
             "prompt": nullable_string, "version": nullable_string, "track": nullable_string,
             "output": {}, "request_id": {"type": "string"}}},
         "Feedback": {"type": "object", "required": ["request_id", "rating"], "properties": {
-            "request_id": {"type": "string", "minLength": 1, "maxLength": 128},
+            "request_id": {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,128}$"},
             "rating": {"enum": ["good", "bad"]},
-            "comment": {"type": "string", "maxLength": 2000}}},
+            "comment": {"type": ["string", "null"], "maxLength": 2000}}},
         "FeedbackAccepted": {"type": "object", "required": ["accepted"], "properties": {
             "accepted": {"const": True}, "prompt": {"type": "string"},
             "version": {"type": "string"}}},
