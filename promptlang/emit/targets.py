@@ -12,6 +12,7 @@ from promptlang.emit import docs
 from promptlang.emit import kubernetes
 from promptlang.emit import monitoring
 from promptlang.emit import python
+from promptlang.emit import terraform
 from promptlang.emit.cache import no_cache
 from promptlang.emit.cache import EmitCache
 from promptlang.emit.files import FileSet
@@ -28,7 +29,7 @@ TARGETS: dict[str, Emitter | None] = {
     "python": python.emit,
     "ci": ci.emit,
     "kubernetes": kubernetes.emit,
-    "terraform": None,
+    "terraform": terraform.emit,
     "monitoring": monitoring.emit,
     "docs": docs.emit,
 }
