@@ -14,7 +14,7 @@ import attrs
 from promptlang.runtime import errors as rt
 
 # `input.ticket: ...` (a converter), `input.order_id does not match ...` (a parameter's rule)
-_PATH = re.compile(r"^(?P<path>[\w.\[\]]+)(?::| ) ?(?P<rest>.*)$", re.S)
+_PATH = re.compile(r"^(?P<path>[\w.\[\]]+)(?::| ) ?(?P<rest>.*)$", re.DOTALL)
 _NAMED = re.compile(r"^(?:missing fields? `(?P<missing>\w+)`|`(?P<field>\w+)` )")
 
 

@@ -171,10 +171,10 @@ def endpoints(current: object, program, stable: object | None, stable_program,
         if prompt.module.startswith("std."):
             continue
         obj = current.obj(prompt.qname)  # type: ignore[attr-defined]
-        previous = None
         if (rollout is not None and stable is not None and prompt.qname in rollout.prompts
                 and stable_hashes.get(prompt.qname, prompt.content_hash) != prompt.content_hash):
             previous = stable.obj(prompt.qname)  # type: ignore[attr-defined]
-        found[prompt.qname] = Endpoint(prompt.qname, obj, previous,
-                                       rollout.weight if previous is not None else 1.0)
+            found[prompt.qname] = Endpoint(prompt.qname, obj, previous, rollout.weight)
+        else:
+            found[prompt.qname] = Endpoint(prompt.qname, obj)
     return found

@@ -13,7 +13,6 @@ from promptlang.runtime.messages import Message
 from promptlang.runtime.providers import Providers
 from promptlang.runtime.providers.base import JsonSchema
 from promptlang.runtime.providers.replay import ReplayProvider
-from promptlang.runtime.providers.replay import recording_path
 
 KEPT = 4096  # recordings kept in memory; past that, the oldest is read again when asked
 
@@ -23,19 +22,18 @@ class KeptReplay(ReplayProvider):
     a recording added later is found)."""
 
     def __init__(self) -> None:
-        self._kept: dict[str, Completion] = {}
+        self._kept: dict[tuple[str | None, str | None], Completion] = {}
 
     def complete(self, config: ModelConfig, messages: Sequence[Message], *,
                  json_schema: JsonSchema | None = None, key: str | None = None) -> Completion:
-        path = str(recording_path(config, key)) if key is not None and config.recordings else None
-        kept = self._kept.get(path) if path is not None else None
+        where = (config.recordings, key)  # what names the file, without building its path
+        kept = self._kept.get(where)
         if kept is not None:
             return kept
         completion = super().complete(config, messages, json_schema=json_schema, key=key)
-        if path is not None:
-            if len(self._kept) >= KEPT:
-                self._kept.pop(next(iter(self._kept)))
-            self._kept[path] = completion
+        if len(self._kept) >= KEPT:
+            self._kept.pop(next(iter(self._kept)))
+        self._kept[where] = completion
         return completion
 
 

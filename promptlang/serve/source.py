@@ -51,7 +51,7 @@ def load(path: str | None) -> Source:
     if result.has_errors or result.program is None:
         raise ProgramErrors(result)
     with driver._no_cyclic_gc():
-        program = lower(result.program, driver._project_info(result.project))
+        program = lower(result.program, driver._project_info(result.project))  # type: ignore[arg-type]
     return Source(program, result.project.root, sdk_import.cache_of(result))
 
 
@@ -86,7 +86,8 @@ def renamed(program: ir.ProgramIR, suffix: str) -> ir.ProgramIR:
     versions of one project import side by side. Content hashes, and so replay keys,
     do not change: they are in the IR already."""
     name = str(program.project.get("name") or "prompts")
-    return attrs.evolve(program, project={**program.project, "name": f"{name}-{suffix}"})
+    return attrs.evolve(program,  # type: ignore[misc]  # ir's decorator alias hides attrs
+                        project={**program.project, "name": f"{name}-{suffix}"})
 
 
 def enter_sdk(stack: ExitStack, source: Source) -> sdk_import.Sdk:

@@ -92,6 +92,12 @@ def test_route_sends_free_text_to_the_intent_and_runs_its_prompt(gateway):
     assert nowhere["intent"] is None
 
 
+def test_route_names_the_slots_the_text_did_not_give_and_calls_nothing(gateway):
+    found = gateway.client.post("/route", json={"text": "what happened to my order"}).json()
+    assert found["intent"] == "shop.prompts.order_question"
+    assert (found["missing"], found["output"], found["prompt"]) == (["order_id"], None, None)
+
+
 def test_feedback_is_counted_against_the_prompt_version_that_answered(gateway):
     answer = gateway.client.post(f"/prompts/{GREET}", json=ADA,
                                  headers={"X-Rollout-Key": canary_key()})
