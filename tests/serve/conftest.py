@@ -32,12 +32,15 @@ ORDER_HELP = "shop.prompts.order_help"
 ECHO = "shop.prompts.echo"
 ADA = {"shopper": {"name": "Ada", "email": "ada@example.com", "visits": 3}}
 ORDER_TEXT = "where is order 123456"
+PROMISE_TEXT = "will order 123456 arrive tomorrow?"  # its recorded answer breaks `no_promises`
 # The recorded answers: (project, prompt, inputs, answer).
 ANSWERS = [
     ("shop", GREET, ADA, {"text": "Welcome back, Ada!", "tone": "warm", "words": 3}),
     ("shop_stable", GREET, ADA, {"text": "Hello Ada.", "tone": "warm", "words": 2}),
     ("shop", ORDER_HELP, {"order_id": "123456", "question": ORDER_TEXT},
      "Order 123456 left our warehouse yesterday."),
+    ("shop", ORDER_HELP, {"order_id": "123456", "question": PROMISE_TEXT},
+     "We guarantee it arrives tomorrow."),
 ]
 
 

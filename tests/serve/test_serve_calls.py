@@ -12,6 +12,7 @@ from conftest import ECHO
 from conftest import GREET
 from conftest import ORDER_HELP
 from conftest import ORDER_TEXT
+from conftest import PROMISE_TEXT
 from conftest import PROVIDER_KEY
 from prometheus_client.parser import text_string_to_metric_families
 from standin import Failure
@@ -115,8 +116,21 @@ def test_metrics_are_scraped_and_parsed(gateway):
     assert metric(gateway, "popsc_prompt_latency_seconds_count", prompt=ORDER_HELP,
                   version="1.0.0") >= 1
     assert metric(gateway, "popsc_intent_misses_total") >= 1
-    assert metric(gateway, "popsc_policy_violations_total", prompt=ORDER_HELP, version="1.0.0",
-                  policy="shop.prompts.no_cards") >= 0
+    assert metric(gateway, "popsc_prompt_tokens_total", prompt=ORDER_HELP, version="1.0.0",
+                  direction="input") == 0  # replayed answers carry no token counts
+
+
+def test_an_answer_an_output_rule_refuses_is_withheld_and_counted(gateway):
+    before = metric(gateway, "popsc_policy_violations_total", prompt=ORDER_HELP, version="1.0.0",
+                    policy="shop.prompts.no_promises")
+    response = gateway.client.post(f"/prompts/{ORDER_HELP}",
+                                   json={"order_id": "123456", "question": PROMISE_TEXT})
+    assert response.status_code == 502
+    assert response.json()["error"]["code"] == "policy_violation"
+    assert "guarantee" not in response.text
+    after = metric(gateway, "popsc_policy_violations_total", prompt=ORDER_HELP, version="1.0.0",
+                   policy="shop.prompts.no_promises")
+    assert after == before + 1
 
 
 def test_logs_are_ecs_json_lines_with_pii_redacted(gateway):
