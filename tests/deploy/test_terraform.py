@@ -14,6 +14,7 @@ object in it, and equal to reviewed goldens under `tests/golden/terraform/`:
 from __future__ import annotations
 
 import difflib
+import io
 import json
 import shutil
 from pathlib import Path
@@ -288,3 +289,65 @@ def test_build_writes_the_target_under_the_out_folder(tmp_path):
     assert written == ["terraform/production", *(f"terraform/production/{n}" for n in sorted(FILES)),
                        "terraform/staging", *(f"terraform/staging/{n}" for n in sorted(FILES))]
     assert built.out == tmp_path / "out"
+
+
+# ---- the provider's schema ---------------------------------------------------------
+
+SCHEMA = GOLDEN / "provider-schema-2.38.0.json"
+_SHAPES = {"stringMap": dict, "anyMap": dict, "stringList": list, "string": (str, int),
+           "number": (int, float, str), "boolean": (bool, str)}
+
+
+def _schema_errors(node: dict, body: dict, path: str) -> list[str]:
+    """What in `body` (python-hcl2's, blocks marked) the provider's schema lacks; a
+    reference (`${...}`) fits any attribute."""
+    errors = []
+    for key, value in body.items():
+        if key == "__is_block__":
+            continue
+        if isinstance(value, list) and value and all(
+                isinstance(v, dict) and v.get("__is_block__") for v in value):
+            if key not in node["blocks"]:
+                errors.append(f"{path}.{key}: no such block")
+                continue
+            for item in value:
+                errors.extend(_schema_errors(node["blocks"][key], item, f"{path}.{key}"))
+        elif key not in node["attributes"]:
+            errors.append(f"{path}.{key}: no such attribute")
+        elif not (isinstance(value, str) and value.startswith("${")) and not isinstance(
+                value, _SHAPES.get(node["attributes"][key], object)):
+            errors.append(f"{path}.{key}: {value!r} is no {node['attributes'][key]}")
+    return errors
+
+
+def _resources_with_blocks(text: str) -> list[tuple[str, dict]]:
+    import hcl2
+
+    options = hcl2.SerializationOptions(strip_string_quotes=True, with_comments=False)
+    parsed = hcl2.load(io.StringIO(text), serialization_options=options)
+    return [(rtype, body) for entry in parsed.get("resource", [])
+            for rtype, named in entry.items() if rtype != "__is_block__"
+            for name, body in named.items() if name != "__is_block__"]
+
+
+def test_every_block_and_attribute_is_in_the_providers_schema(example):
+    """Checked against provider 2.38.0's schema, which `versions.tf` pins (~> 2.38)."""
+    assert terraform.PROVIDER_VERSION == "~> 2.38"
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    path, program = example
+    files = emitted(program)
+    sample = terraform.module(sample_objects(), "sample")["main.tf"]
+    texts = [files[f"terraform/{env.name}/main.tf"] for env in program.environments]
+    for text in [*texts, sample]:
+        for rtype, body in _resources_with_blocks(text):
+            assert _schema_errors(schema[rtype], body, rtype) == []
+
+
+def test_the_schema_check_finds_a_wrong_name():
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    text = terraform.module(sample_objects(), "sample")["main.tf"]
+    text = text.replace("container_port", "containerPort").replace("volume_mount {", "volume_mounts {")
+    errors = [e for rtype, body in _resources_with_blocks(text)
+              for e in _schema_errors(schema[rtype], body, rtype)]
+    assert any(e.endswith(".containerPort: no such attribute") for e in errors)
+    assert any(e.endswith(".volume_mounts: no such block") for e in errors)
