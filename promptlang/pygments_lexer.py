@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import ClassVar
 
 from pygments.lexer import RegexLexer, bygroups, default, include
 from pygments.lexers.templates import DjangoLexer
@@ -33,9 +34,10 @@ from pygments.token import _TokenType as TokenType
 __all__ = ["PopsLexer"]
 
 ID = r"[A-Za-z_][A-Za-z0-9_]*"
-DOTTED = rf"{ID}(?:\.{ID})*"
 # Where an entry of a body or an object starts: a line start, or just after `{` or `,`.
-ENTRY = r"(?:^|(?<=[{,]))([ \t]*)"
+ENTRY = r"(?:^|(?<=[{,]))([ \t\f]*)"
+# Where a declaration starts: a line start (after a block comment, if one comes first).
+LINE_START = r"(?:^|(?<=\*/))([ \t\f]*)"
 BUILTIN_TYPES = r"(?:string|int|float|bool|list|map)\b"
 
 _JINJA = DjangoLexer()
@@ -56,16 +58,35 @@ def _plain(offset: int, text: str, escapes: bool) -> Iterator[tuple[int, TokenTy
         yield offset + last, String.Double, text[last:]
 
 
+def _merge_text(tokens):
+    """Pygments' Jinja lexer yields the text between tags in pieces (`{` alone): join
+    them, so a slot such as `{order_id}` is seen whole."""
+    pending = None
+    for index, token, value in tokens:
+        if token is Other and pending is not None:
+            pending = (pending[0], Other, pending[2] + value)
+            continue
+        if pending is not None:
+            yield pending
+            pending = None
+        if token is Other:
+            pending = (index, token, value)
+        else:
+            yield index, token, value
+    if pending is not None:
+        yield pending
+
+
 def _string(quote: str):
     """A callback lexing a whole string literal, its Jinja tags by Pygments' Jinja lexer."""
     escapes = quote == '"'
 
     def callback(lexer, match):
-        start, text = match.start(), match.group()
-        closed = len(text) >= 2 * len(quote) and text.endswith(quote)
+        start, text, closed = match.start(), match.group(), match.group("close")
         end = len(text) - len(quote) if closed else len(text)
         yield start, String.Double, quote
-        for index, token, value in _JINJA.get_tokens_unprocessed(text[len(quote) : end]):
+        inner = _JINJA.get_tokens_unprocessed(text[len(quote) : end])
+        for index, token, value in _merge_text(inner):
             offset = start + len(quote) + index
             if token is Other:
                 yield from _plain(offset, value, escapes)
@@ -77,66 +98,54 @@ def _string(quote: str):
     return callback
 
 
+# Spaces and comments on one line, between the parts of a declaration's header.
+_SPACE = [
+    (r"//[^\n]*", Comment.Single),
+    (r"/\*[\s\S]*?\*/", Comment.Multiline),
+    (r"[^\S\n]+", Whitespace),
+]
+
+
+def _name_then(token, after="#pop"):
+    """A state reading the one name after a keyword (`prompt answer`), then `after`."""
+    return [*_SPACE, (ID, token, after), default("#pop")]
+
+
+def _then(pattern, token, state):
+    """A state reading `pattern` if it comes next, and going on in `state`."""
+    return [*_SPACE, (pattern, token, ("#pop", state)), default("#pop")]
+
+
 class PopsLexer(RegexLexer):
     """Lexer for promptlang `.pops` sources, with Jinja inside message and template strings."""
 
     name = "Promptlang"
-    aliases = ["pops", "promptlang"]
-    filenames = ["*.pops"]
-    mimetypes = ["text/x-pops"]
-    url = "https://github.com/promptlang/promptlang"
+    aliases: ClassVar = ["pops", "promptlang"]
+    filenames: ClassVar = ["*.pops"]
+    mimetypes: ClassVar = ["text/x-pops"]
 
-    tokens = {
+    tokens: ClassVar = {
+        # A declaration keyword starts a line at the top level; what follows it (the
+        # declared name, dotted module names, `as`, `to`) is lexed by a small state each,
+        # so comments and spaces may sit between the parts as the grammar allows.
         "root": [
             include("comments"),
+            (rf"{LINE_START}(import)\b", bygroups(Whitespace, Keyword.Namespace), "import"),
+            (rf"{LINE_START}(from)\b", bygroups(Whitespace, Keyword.Namespace), "from"),
+            (rf"{LINE_START}(enum)\b", bygroups(Whitespace, Keyword.Declaration), "enum-name"),
+            (rf"{LINE_START}(type)\b", bygroups(Whitespace, Keyword.Declaration), "type-name"),
             (
-                rf"^([ \t]*)(import)(\s+)({DOTTED})(?:(\s+)(as)(\s+)({ID}))?",
-                bygroups(
-                    Whitespace, Keyword.Namespace, Whitespace, Name.Namespace,
-                    Whitespace, Keyword.Namespace, Whitespace, Name.Namespace,
-                ),
+                rf"{LINE_START}(prompt|template|intent)\b",
+                bygroups(Whitespace, Keyword.Declaration),
+                "function-name",
             ),
             (
-                rf"^([ \t]*)(from)(\s+)({DOTTED})(\s+)(import)\b",
-                bygroups(
-                    Whitespace, Keyword.Namespace, Whitespace, Name.Namespace,
-                    Whitespace, Keyword.Namespace,
-                ),
+                rf"{LINE_START}(model|policy|environment)\b",
+                bygroups(Whitespace, Keyword.Declaration),
+                "constant-name",
             ),
-            (
-                rf"^([ \t]*)(enum)(\s+)({ID})(\s*)(\{{)",
-                bygroups(Whitespace, Keyword.Declaration, Whitespace, Name.Class,
-                         Whitespace, Punctuation),
-                "enum",
-            ),
-            (
-                rf"^([ \t]*)(type)(\s+)({ID})(\s*)(=)",
-                bygroups(Whitespace, Keyword.Declaration, Whitespace, Name.Class,
-                         Whitespace, Operator),
-                "typeref",
-            ),
-            (
-                rf"^([ \t]*)(type)(\s+)({ID})",
-                bygroups(Whitespace, Keyword.Declaration, Whitespace, Name.Class),
-            ),
-            (
-                rf"^([ \t]*)(prompt|template|intent)(\s+)({ID})",
-                bygroups(Whitespace, Keyword.Declaration, Whitespace, Name.Function),
-            ),
-            (
-                rf"^([ \t]*)(model|policy|environment)(\s+)({ID})",
-                bygroups(Whitespace, Keyword.Declaration, Whitespace, Name.Constant),
-            ),
-            (
-                rf"^([ \t]*)(test)(\s+)({ID})",
-                bygroups(Whitespace, Keyword.Declaration, Whitespace, Name.Label),
-            ),
-            (r'^([ \t]*)(test)(?=\s+")', bygroups(Whitespace, Keyword.Declaration)),
-            (
-                rf"^([ \t]*)(apply)(\s+)({DOTTED})(\s+)(to)\b",
-                bygroups(Whitespace, Keyword.Declaration, Whitespace, Name.Constant,
-                         Whitespace, Keyword),
-            ),
+            (rf"{LINE_START}(test)\b", bygroups(Whitespace, Keyword.Declaration), "test-name"),
+            (rf"{LINE_START}(apply)\b", bygroups(Whitespace, Keyword.Declaration), "apply"),
             (r"\{", Punctuation, "body"),
             (r"\(", Punctuation, "params"),
             (r"->", Operator, "typeref"),
@@ -151,20 +160,20 @@ class PopsLexer(RegexLexer):
             include("comments"),
             (r"\}", Punctuation, "#pop"),
             (
-                rf"{ENTRY}({ID})(?:([ \t]+)({ID}))?([ \t]*)(\{{)",
+                rf"{ENTRY}({ID})(?:([ \t\f]+)({ID}))?([ \t\f]*)(\{{)",
                 bygroups(Whitespace, Keyword, Whitespace, Name.Label, Whitespace, Punctuation),
                 "body",
             ),
             (
-                rf"{ENTRY}({ID})([ \t]*)(=)(?!=)",
+                rf"{ENTRY}({ID})([ \t\f]*)(=)(?!=)",
                 bygroups(Whitespace, Name.Attribute, Whitespace, Operator),
             ),
             (
-                rf"{ENTRY}({ID})([ \t]*)(:)",
+                rf"{ENTRY}({ID})([ \t\f]*)(:)",
                 bygroups(Whitespace, Name.Attribute, Whitespace, Punctuation),
                 "typeref",
             ),
-            (rf"{ENTRY}({ID})(?=[ \t]+[^\s=:,{{}}])", bygroups(Whitespace, Keyword)),
+            (rf"{ENTRY}({ID})(?=[ \t\f]+[^\s=:,{{}}])", bygroups(Whitespace, Keyword)),
             include("expression"),
         ],
         "enum": [
@@ -186,7 +195,7 @@ class PopsLexer(RegexLexer):
             include("expression"),
         ],
         "typeref": [
-            (r"[ \t]+", Whitespace),
+            (r"[ \t\f]+", Whitespace),
             include("type-items"),
             default("#pop"),
         ],
@@ -206,14 +215,44 @@ class PopsLexer(RegexLexer):
             (ID, Name.Class),
         ],
         "annotation": [
-            (rf"(@{ID})(\s*)(\()", bygroups(Name.Decorator, Whitespace, Punctuation), "call"),
-            (rf"@{ID}", Name.Decorator),
+            (r"@", Name.Decorator, "annotation-name"),
         ],
+        "annotation-name": _name_then(Name.Decorator, ("#pop", "annotation-args")),
+        "annotation-args": _then(r"\(", Punctuation, "call"),
+        "import": [
+            *_SPACE,
+            (r"as\b", Keyword.Namespace),
+            (ID, Name.Namespace),
+            (r"\.", Punctuation),
+            default("#pop"),
+        ],
+        "from": [
+            *_SPACE,
+            (r"import\b", Keyword.Namespace, ("#pop", "import-names")),
+            (ID, Name.Namespace),
+            (r"\.", Punctuation),
+            default("#pop"),
+        ],
+        "import-names": [*_SPACE, (ID, Name), (r",", Punctuation), default("#pop")],
+        "apply": [
+            *_SPACE,
+            (r"to\b", Keyword, "#pop"),
+            (ID, Name.Constant),
+            (r"\.", Punctuation),
+            default("#pop"),
+        ],
+        "enum-name": _name_then(Name.Class, ("#pop", "enum-open")),
+        "enum-open": _then(r"\{", Punctuation, "enum"),
+        "type-name": _name_then(Name.Class, ("#pop", "type-after")),
+        "type-after": _then(r"=", Operator, "typeref"),
+        "function-name": _name_then(Name.Function),
+        "constant-name": _name_then(Name.Constant),
+        "test-name": _name_then(Name.Label),
         "object": [
             include("comments"),
             (r"\}", Punctuation, "#pop"),
             (
-                rf"{ENTRY}({ID})([ \t]*)(:)",
+                rf"{ENTRY}({ID})([ \t\f]*)(:)",
                 bygroups(Whitespace, Name.Attribute, Whitespace, Punctuation),
             ),
             include("expression"),
@@ -229,8 +268,8 @@ class PopsLexer(RegexLexer):
         ],
         "expression": [
             include("comments"),
-            (r'"""(?:[^"]|"(?!""))*(?:"""|$)', _string('"""')),
-            (r'"(?:[^"\\\n]|\\.)*"?', _string('"')),
+            (r'"""(?:[^"]|"(?!""))*(?P<close>""")?', _string('"""')),
+            (r'"(?:[^"\\\n]|\\.)*(?P<close>")?', _string('"')),
             (r"/(?![/*])(?:[^/\\\n]|\\.)+/[A-Za-z]*", String.Regex),
             (r"(-?\d+)(\.\.)(-?\d+)", bygroups(Number.Integer, Operator, Number.Integer)),
             (r"-?\d+(?:\.\d+)?(?:ms|s|m|h)(?![A-Za-z0-9_])", Number),
@@ -249,6 +288,9 @@ class PopsLexer(RegexLexer):
             (r"\{", Punctuation, "object"),
             (r"->|==|!=|<=|>=|<|>|=|\?|\*", Operator),
             (r"[.,:]", Punctuation),
-            (r"\s+", Whitespace),
+            (r"[\])}]", Punctuation),  # a closer without its opener
+            # A line break alone, so the next line's first entry is matched at `^`.
+            (r"\n", Whitespace),
+            (r"[^\S\n]+", Whitespace),
         ],
     }

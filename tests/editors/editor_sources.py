@@ -69,7 +69,7 @@ KEYWORD_SCOPES = {
 NOT_A_NAME = ("string.", "comment.", "constant.", "keyword.operator.word")
 # The start of a Jinja tag, and what a raw block holds (text, not tags).
 JINJA_OPENERS = re.compile(r"\{\{|\{%|\{#")
-RAW_TEXT = re.compile(r"(?<=\{%)(-?\s*raw\s*-?%\}.*?)(?=\{%-?\s*endraw\b)", re.S)
+RAW_TEXT = re.compile(r"(?<=\{%)(-?\s*raw\s*-?%\}.*?)(?=\{%-?\s*endraw\b)", re.DOTALL)
 
 
 @functools.cache

@@ -11,6 +11,12 @@ import sys
 from importlib.metadata import entry_points
 
 import pytest
+from lark.exceptions import UnexpectedInput
+from hypothesis import HealthCheck
+from hypothesis import assume
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
 from editor_sources import KEYWORD_SCOPES
 from editor_sources import LITERAL_SCOPES
 from editor_sources import ROOT
@@ -29,6 +35,7 @@ from pygments.token import Operator
 from pygments.token import String
 
 from promptlang.pygments_lexer import PopsLexer
+from strategies import programs
 
 # Compiler terminal -> the Pygments token type of a literal.
 LITERAL_TOKENS = {
@@ -50,7 +57,7 @@ def _doc_blocks():
     """The ```pops blocks of the docs and README, as (name, text)."""
     blocks = []
     for doc in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
-        for i, text in enumerate(re.findall(r"```pops\n(.*?)```", doc.read_text("utf-8"), re.S)):
+        for i, text in enumerate(re.findall(r"```pops\n(.*?)```", doc.read_text("utf-8"), re.DOTALL)):
             blocks.append(pytest.param(text, id=f"{doc.name}#{i + 1}"))
     return blocks
 
@@ -78,6 +85,45 @@ def test_pygmentize_highlights_a_file():
 SOURCE_PARAMS = [pytest.param(p, id=str(p.relative_to(ROOT))) for p in [*SOURCES, *SAMPLES]]
 # The compiler's tokens need a file that parses: not the sample of broken code.
 PARSING = [p for p in SOURCE_PARAMS if p.values[0].name != "recovery.pops"]
+
+
+# (source, a piece of it, the token type that piece must get): what the compiler's
+# tokens cannot tell apart (a setting's key from a field's name, a type from a value).
+SPOTS = [
+    ("model m {\n  timeout = 2s\n}", "timeout", Name.Attribute),
+    ("model m { a = 1, b = 2 }", "b", Name.Attribute),
+    ("type T {\n  id: string @pii\n}", "id", Name.Attribute),
+    ("type T {\n  id: string @pii\n}", "string", Keyword.Type),
+    ("type T {\n  id: string @pii\n}", "pii", Name.Decorator),
+    ("type T { e: t.Email? }", "Email", Name.Class),
+    ('type OrderId = string @pattern("^[0-9]{6}$")', "pattern", Name.Decorator),
+    ('type OrderId = string @pattern("^[0-9]{6}$")', "OrderId", Name.Class),
+    ("enum P { low, high }", "high", Name.Constant),
+    ("prompt p(x: list<T>) -> R {\n  model = m\n}", "x", Name.Variable),
+    ("prompt p(x: list<T>) -> R {\n  model = m\n}", "T", Name.Class),
+    ("prompt p(x: list<T>) -> R {\n  model = m\n}", "R", Name.Class),
+    ("prompt p(x: list<T>) -> R {\n  model = m\n}", "model", Name.Attribute),
+    ('prompt p(x: T) {\n  user """ {{ x | trim }} """\n}', "user", Keyword),
+    ('prompt p(x: T) {\n  user """ {{ x | trim }} """\n}', "trim", Name.Function),
+    ('template t(x: T) "Hi {{ x.name }}"', "x.", Name.Variable),
+    ('test "t" for p {\n  given {\n    t = { id: "T" }\n  }\n}', "given", Keyword),
+    ('test "t" for p {\n  given {\n    t = { id: "T" }\n  }\n}', "id", Name.Attribute),
+    ('test "t" for p {\n  expect output matches /a/i\n}', "expect", Keyword),
+    ('intent i {\n  examples = ["refund {order_id}"]\n}', "{order_id}", String.Interpol),
+    ('intent i {\n  route = reply(order_id = x)\n}', "order_id", Name.Variable),
+    ('model m { name = "a\\nb" }', "\\n", String.Escape),
+    ('model m { api_key = env("KEY") }', "env", Name.Builtin),
+    ("import a.b as c", "c", Name.Namespace),
+    ("from a.b import c", "c", Name),
+    ("apply house_rules to *", "house_rules", Name.Constant),
+    ("environment e {\n  rollout canary { weight = 10% }\n}", "canary", Name.Label),
+]
+
+
+@pytest.mark.parametrize(("source", "piece", "expected"), SPOTS)
+def test_spot(source, piece, expected):
+    offset = source.index(piece)
+    assert dict((i, t) for i, t, _ in _lex(source)).get(offset) in expected
 
 
 @pytest.mark.parametrize("path", SOURCE_PARAMS)
@@ -136,3 +182,37 @@ def test_jinja_tags_are_lexed_as_jinja(path):
     starts = _starts(_lex(text))
     for offset in jinja_openers(text):
         assert starts.get(offset) in (Comment.Preproc, Comment), (path.name, offset)
+
+
+PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+
+
+@PROPERTY
+@given(programs())
+def test_generated_programs_agree_with_the_compiler(text):
+    """Any program the grammar generates and the compiler reads (odd spacing, comments
+    anywhere, names that look like keywords) lexes without an Error token, and its
+    literals, keywords and names are what the compiler reads."""
+    try:  # Hypothesis puts comments between tokens, and `//` may swallow what follows
+        read = compiler_tokens(text)
+    except UnexpectedInput:
+        assume(False)
+    tokens = _lex(text)
+    assert [v for _, t, v in tokens if t in Error] == []
+    starts = _starts(tokens)
+    for token in read:
+        kind = starts.get(token.start_pos)
+        if token.type in LITERAL_TOKENS:
+            assert kind in LITERAL_TOKENS[token.type], (token, kind)
+        elif token.type in KEYWORD_TOKENS:
+            assert kind in KEYWORD_TOKENS[token.type], (token, kind)
+        elif token.type == "NAME":
+            kind = _covering(tokens, token.start_pos)
+            assert not any(kind in bad for bad in NOT_A_NAME), (token, kind)
+
+
+@PROPERTY
+@given(st.text())
+def test_any_text_lexes_back_to_itself(text):
+    """Pygments' contract: the token values put together are the input."""
+    assert "".join(v for _, _, v in _lex(text)) == text
