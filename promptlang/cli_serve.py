@@ -57,10 +57,10 @@ def serve_command(path: str | None, env: str | None, port: int | None, host: str
     from promptlang.serve import server
     from promptlang.serve.source import ProgramErrors
 
-    logs.configure(log_level)
     options = server.Options(path=path, env=env, stable=stable, recordings=recordings,
                              secrets_dir=secrets_dir)
     with ExitStack() as stack:
+        stack.enter_context(logs.configured(log_level))
         try:
             prepared = server.prepare(options, stack)
         except UsageError as error:
@@ -69,6 +69,9 @@ def serve_command(path: str | None, env: str | None, port: int | None, host: str
             _print_diagnostics(errors.result.diagnostics, errors.result.sources, "text")
             sys.exit(EXIT_ERRORS)
         port = port if port is not None else _env_port(prepared.environment)
+        unusable = server.check_address(host, port)
+        if unusable is not None:
+            raise click.UsageError(unusable)
         server.log.info("serving %d prompts on http://%s:%d", len(prepared.gateway.endpoints),
                         host, port, extra={"popsc": {"event": "start", "env": env,
                                                      "canary": prepared.canary,

@@ -63,7 +63,8 @@ class Gateway:
         self.endpoints = dict(endpoints)
         self.router = router
         self.metrics = metrics or Metrics()
-        self.recordings = recordings
+        self.replay = {qname: _replay_model(recordings, qname) for qname in self.endpoints} \
+            if recordings is not None else {}
         self.providers = gateway_providers()
         self.rng = rng or random.Random()
         self.feedback_total = Counter(
@@ -91,7 +92,7 @@ class Gateway:
 
         try:
             output = await prompt.acall(  # type: ignore[attr-defined]
-                **arguments, model=self._model(qname), on_metrics=observe,
+                **arguments, model=self.replay.get(qname), on_metrics=observe,
                 providers=self.providers)
         except PromptError as error:
             raise errors.from_prompt_error(error) from None
@@ -126,13 +127,6 @@ class Gateway:
         draw = _hashed(key) if key else self.rng.random()
         return (CANARY, endpoint.current) if draw < endpoint.weight else (STABLE, endpoint.stable)
 
-    def _model(self, qname: str) -> ModelConfig | None:
-        """Under `--recordings`, a `replay` model reading `<recordings>/<prompt>/`."""
-        if self.recordings is None:
-            return None
-        return ModelConfig(provider="replay", name="replay",
-                           recordings=str(self.recordings / qname))
-
     def _remember(self, request_id: str, prompt: str, version: str) -> None:
         self._served[request_id] = (prompt, version)
         if len(self._served) > REMEMBERED:
@@ -146,6 +140,11 @@ class Gateway:
         LOGGED.set({"event": "feedback", "request_id": request_id, "prompt": prompt,
                     "version": version, "rating": rating, "comment": comment})
         return prompt, version
+
+
+def _replay_model(recordings: Path, qname: str) -> ModelConfig:
+    """Under `--recordings`, the model of every call: `<recordings>/<prompt>/`."""
+    return ModelConfig(provider="replay", name="replay", recordings=str(recordings / qname))
 
 
 def _hashed(key: str) -> float:

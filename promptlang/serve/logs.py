@@ -6,9 +6,11 @@ failures their stack trace under `error.stack_trace`, in the log only."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 import typing as t
+from collections.abc import Iterator
 
 import ecs_logging
 
@@ -37,17 +39,28 @@ class Formatter(ecs_logging.StdlibFormatter):
         return result
 
 
-def configure(level: str = "info", stream: t.TextIO | None = None) -> logging.Handler:
-    """Send every logger's records (the gateway's, the runtime's, uvicorn's) as ECS
-    JSON lines to `stream` (stdout, as containers log)."""
+_UVICORN = ("uvicorn", "uvicorn.error", "uvicorn.access")
+
+
+@contextlib.contextmanager
+def configured(level: str = "info", stream: t.TextIO | None = None) -> Iterator[logging.Handler]:
+    """While inside, every logger's records (the gateway's, the runtime's, uvicorn's) go
+    as ECS JSON lines to `stream` (stdout, as containers log); the loggers are as they
+    were afterwards (the command may run inside another program, such as a test)."""
+    touched = [logging.getLogger(), *map(logging.getLogger, _UVICORN + _CHATTY)]
+    saved = [(lg, lg.handlers[:], lg.level, lg.propagate) for lg in touched]
     handler = logging.StreamHandler(stream or sys.stdout)
     handler.setFormatter(Formatter(exclude_fields=_LEFT_OUT))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+    for name in _UVICORN:
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
     for name in _CHATTY:
         logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
-    return handler
+    try:
+        yield handler
+    finally:
+        for lg, handlers, lvl, propagate in saved:
+            lg.handlers[:], lg.level, lg.propagate = handlers, lvl, propagate

@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import importlib
 import logging
+import socket
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -88,6 +89,20 @@ def _warn_about_canary(rollout: settings.Rollout | None, stable: src.Source | No
             why = ("no --stable build was given" if stable is None
                    else "the --stable build has no other version of it")
             log.warning("rollout: %s serves this build's version to every call: %s", qname, why)
+
+
+def check_address(host: str, port: int) -> str | None:
+    """Why the gateway could not listen on `host:port` (in use, no such address), or
+    None: asked before the server starts, so the mistake is a usage error, not a log."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        family, kind, proto, _, address = infos[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+            probe.bind(address)
+    except OSError as error:
+        return f"cannot listen on {host}:{port}: {error.strerror or error}"
+    return None
 
 
 def run(application: Starlette, *, host: str, port: int, grace: int) -> None:

@@ -85,3 +85,9 @@ def test_a_project_with_errors_prints_them_and_exits_1(tmp_path):
     result = CliRunner().invoke(cli, ["serve", str(tmp_path)])
     assert result.exit_code == 1
     assert "error[" in result.output
+
+
+def test_a_port_in_use_is_a_usage_error(shop, gateway):
+    result = CliRunner().invoke(cli, ["serve", str(shop), "--port", str(gateway.port)])
+    assert result.exit_code == 2
+    assert f"cannot listen on 127.0.0.1:{gateway.port}" in result.output

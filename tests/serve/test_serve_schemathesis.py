@@ -23,6 +23,6 @@ schema = schemathesis.pytest.from_fixture("gateway_schema")
 
 
 @schema.parametrize()
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
 def test_the_gateway_keeps_to_its_document(case):
     case.call_and_validate(excluded_checks=[not_a_server_error])
