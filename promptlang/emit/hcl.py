@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Union
 
 import attrs
@@ -64,7 +64,7 @@ class Op:
             raise ValueError(f"not an HCL operator: {value!r}")
 
 
-Value = Union[None, bool, int, float, str, Ref, Op, Sequence["Value"], dict[str, "Value"]]
+Value = Union[None, bool, int, float, str, Ref, Op, Sequence["Value"], Mapping[str, "Value"]]
 
 
 @attrs.frozen
@@ -190,14 +190,14 @@ def _indented(lines: list[str]) -> list[str]:
 
 def _value(value: Value) -> list[str]:
     """The lines of a value: one for scalars, references and plain lists."""
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):
         return _object(value)
     if isinstance(value, (list, tuple)):
         return _list(value)
     return [_scalar(value)]
 
 
-def _object(value: dict[str, Value]) -> list[str]:
+def _object(value: Mapping[str, Value]) -> list[str]:
     if not value:
         return ["{}"]
     entries: list[tuple[str, list[str]] | list[str]] = [
@@ -206,7 +206,7 @@ def _object(value: dict[str, Value]) -> list[str]:
 
 
 def _list(value: Sequence[Value]) -> list[str]:
-    if not any(isinstance(item, (dict, list, tuple)) for item in value):
+    if not any(isinstance(item, (Mapping, list, tuple)) for item in value):
         return ["[" + ", ".join(_scalar(item) for item in value) + "]"]
     lines = ["["]
     for item in value:

@@ -148,8 +148,7 @@ class _Plan:
         namespace = next((o["metadata"]["namespace"] for o in objects
                           if o.get("metadata", {}).get("namespace")), None)
         plan = cls([], addresses, namespace, image, replicas, replicas_of)
-        plan.objects.extend(plan.wired(obj) for obj in objects)
-        return plan
+        return attrs.evolve(plan, objects=[plan.wired(obj) for obj in objects])
 
     def wired(self, obj: dict) -> dict:
         """`obj` with variables and references in place of the values they stand for."""
@@ -229,7 +228,7 @@ def _get(obj: Any, *path: str) -> Any:
 # ---- variables and outputs -----------------------------------------------------------
 
 def variables(plan: _Plan) -> list[hcl.Item]:
-    out = []
+    out: list[hcl.Item] = []
     if plan.namespace is not None:
         out.append(_variable("namespace", "string", plan.namespace,
                              "The namespace everything is created in (it must exist)."))
@@ -259,7 +258,7 @@ def outputs(plan: _Plan) -> list[hcl.Item]:
     wanted = [("deployment_name", "Deployment", "The gateway's Deployment."),
               ("service_name", "Service", "The Service in front of the gateway."),
               ("config_map_name", "ConfigMap", "The ConfigMap holding the bundle.")]
-    out = []
+    out: list[hcl.Item] = []
     if plan.namespace is not None:
         out.append(_output("namespace", Ref("var.namespace"), "The namespace used."))
     for name, kind, description in wanted:

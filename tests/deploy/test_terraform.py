@@ -25,8 +25,8 @@ from promptlang import driver
 from promptlang.emit import kubernetes
 from promptlang.emit import terraform
 from promptlang.emit.files import FileSet
-from promptlang.lower import lower
 from test_hcl import parse, terraform_fmt_diff, unescape_templates
+from test_kubernetes import program_from, program_of
 
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = ROOT / "tests" / "golden" / "terraform"
@@ -35,19 +35,6 @@ SAMPLE = GOLDEN / "sample" / "objects.json"
 FILES = ("versions.tf", "variables.tf", "main.tf", "outputs.tf")
 PLACEHOLDERS = {"bundle": "<bundle.json: the bundle target's>",
                 "sha": "<sha256 of bundle.json>", "groups": "<the monitoring target's rule groups>"}
-
-
-def program_of(path: Path):
-    result = driver.check(str(path), need_program=True, use_cache=False)
-    assert not result.has_errors, [d.message for d in result.diagnostics]
-    return lower(result.program, driver._project_info(result.project))
-
-
-def program_from(source: str):
-    result = driver.check_texts({"deploy.pops": source})
-    errors = [d.message for d in result.diagnostics if d.is_error]
-    assert not errors, errors
-    return lower(result.program, {"name": "Acme Support"})
 
 
 def emitted(program) -> dict[str, str]:
