@@ -149,10 +149,19 @@ def _visible(program, scope, kinds, prefix: str = "") -> list[Item]:
         target = scope.module_aliases.get(prefix)
         symbols = program.scopes[target].own.values() if target else ()
         return [Item(s.name, s.kind, s.module) for s in symbols if s.kind in kinds]
-    items = [Item(s.name, s.kind, s.module) for s in scope.own.values() if s.kind in kinds]
+    items = [Item(s.name, _kind(s), s.module) for s in scope.own.values() if _kind(s) in kinds]
     items += [Item(name, s.kind, s.module) for name, s in scope.imported.items() if s.kind in kinds]
-    items += [Item(alias, "module", target) for alias, target in scope.module_aliases.items()]
+    items += [Item(alias, "module", target) for alias, target in scope.module_aliases.items()
+              if any(s.kind in kinds for s in program.scopes[target].own.values())]
     return sorted(items, key=lambda i: i.label)
+
+
+def _kind(sym) -> str:
+    """A declaration's kind; one that does not parse yet (being typed) still counts as
+    the kind its keyword says."""
+    if sym.kind == "broken":
+        return {"type": "record", "enum": "enum"}.get(sym.decl.keyword, sym.decl.keyword)
+    return sym.kind
 
 
 def _qualifier(line: str) -> tuple[str, str]:

@@ -64,7 +64,9 @@ class PopsServer(LanguageServer):
         return from_fs_path(str(path)) if path is not None else None
 
     # ---- diagnostics ------------------------------------------------------------------
-    def publish(self, state: ProjectState, by_file: ByFile) -> None:
+    def publish(self, state: ProjectState, by_file: ByFile, always: str | None = None) -> None:
+        """Publish what changed since the last time (and always for the file `always`,
+        the one just edited, so its version is acknowledged)."""
         files = state.files()
         for display, found in by_file.items():
             uri = self.uri_of(state, display)
@@ -72,7 +74,7 @@ class PopsServer(LanguageServer):
             if uri is None or source is None:
                 continue
             converted = [self.diagnostic(state, files, source, d) for d in found]
-            if self.published.get(uri) == converted:
+            if self.published.get(uri) == converted and display != always:
                 continue
             self.published[uri] = converted
             doc = self.workspace.text_documents.get(uri)
@@ -96,13 +98,13 @@ class PopsServer(LanguageServer):
                               severity=severity, code=d.code, source="popsc",
                               related_information=related or None)
 
-    def changed(self, state: ProjectState, module: str) -> None:
+    def changed(self, state: ProjectState, display: str, text: str | None) -> None:
         """Re-check a changed module and its dependents now; the rest after a pause."""
-        found = state.check_changed(module)
+        found = state.check_changed(state.set_text(display, text))
         if found is None:
-            self.full_check(state)
+            self.full_check(state, display)
             return
-        self.publish(state, found)
+        self.publish(state, found, display)
         self.schedule(state)
 
     def schedule(self, state: ProjectState) -> None:
@@ -112,11 +114,11 @@ class PopsServer(LanguageServer):
         loop = asyncio.get_running_loop()
         self.timers[state.target] = loop.call_later(FULL_CHECK_DELAY, self.full_check, state)
 
-    def full_check(self, state: ProjectState) -> None:
+    def full_check(self, state: ProjectState, display: str | None = None) -> None:
         timer = self.timers.pop(state.target, None)
         if timer is not None:
             timer.cancel()
-        self.publish(state, state.check_all())
+        self.publish(state, state.check_all(), display)
 
     def fresh(self, uri: str):
         """(state, module, program) for a request on `uri`, the program up to date."""
@@ -150,7 +152,7 @@ def did_open(ls: PopsServer, params: lsp.DidOpenTextDocumentParams) -> None:
     found = ls.state_for(params.text_document.uri)
     if found is not None:
         state, display = found
-        ls.changed(state, state.set_text(display, params.text_document.text))
+        ls.changed(state, display, params.text_document.text)
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
@@ -159,7 +161,7 @@ def did_change(ls: PopsServer, params: lsp.DidChangeTextDocumentParams) -> None:
     if found is not None:
         state, display = found
         text = ls.workspace.get_text_document(params.text_document.uri).source
-        ls.changed(state, state.set_text(display, text))
+        ls.changed(state, display, text)
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)

@@ -10,10 +10,12 @@ from lsp_client import change
 from lsp_client import diagnostics
 from lsp_client import open_doc
 from lsp_client import position_of
+from lsp_client import send_text
+from lsp_client import VERSIONS
 from lsp_client import text
 from lsp_client import uri
 
-pytestmark = pytest.mark.asyncio
+pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 PROMPTS = "shop/prompts.pops"
 TYPES = "shop/types.pops"
@@ -44,9 +46,9 @@ async def test_a_fix_clears_the_diagnostic(client):
 
 async def test_a_change_rechecks_the_modules_that_import_it(client):
     await open_doc(client, PROMPTS)
-    client.diagnostics.pop(uri(PROMPTS), None)
-    await open_doc(client, TYPES, text(TYPES).replace("  body: string\n", ""))
-    found = await diagnostics(client, PROMPTS)
+    since = len(client.published)
+    send_text(client, TYPES, text(TYPES).replace("  body: string\n", ""))
+    found = await diagnostics(client, PROMPTS, VERSIONS[uri(PROMPTS)], since)
     assert [d.code for d in found] == ["E0204"]
     assert found[0].range.start == position_of(text(PROMPTS), "body }}")
 
