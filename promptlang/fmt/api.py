@@ -10,11 +10,13 @@ import lark
 
 from promptlang.diagnostics.model import Diagnostic
 from promptlang.diagnostics.sink import Sink
+from promptlang.fmt.doc import WIDTH
 from promptlang.fmt.doc import render
 from promptlang.fmt.layout import document
 from promptlang.source import SourceFile
 from promptlang.source import Span
 from promptlang.syntax import parser as syntax
+from promptlang.syntax.nodes import Comment
 from promptlang.syntax.postlex import BracketTracker
 
 
@@ -55,15 +57,16 @@ def _parser() -> _ConcreteParser:
     return _ConcreteParser()
 
 
-def format_text(text: str, path: str) -> str:
-    """`text` (the contents of the `.pops` file at `path`) in the canonical layout.
+def format_text(text: str, path: str, *, width: int = WIDTH) -> str:
+    """`text` (the contents of the `.pops` file at `path`) in the canonical layout
+    (`width` is for tests that want lines to break sooner).
 
     Raises FormatError with the syntax errors when the text does not parse; a file
     is only ever rewritten into a program with the same syntax tree and comments."""
     text = text.replace("\r\n", "\n")
     before = _checked_module(text, path)
     tree, comments = _parser().parse(text)
-    result = render(document(tree, text, comments))
+    result = render(document(tree, text, comments), width)
     if shape(_checked_module(result, path)) != shape(before):
         raise AssertionError(f"popsc fmt would change the meaning of {path}; please report this")
     return result
@@ -84,6 +87,8 @@ def shape(value):
     """An AST without its source positions: what must not change when formatting."""
     if isinstance(value, Span):
         return None
+    if isinstance(value, Comment):  # spaces at the end of a line never survive
+        return ("Comment", value.text.rstrip())
     if isinstance(value, tuple):
         return tuple(shape(item) for item in value)
     if attrs.has(type(value)):
