@@ -325,3 +325,35 @@ def _panel_unit_test(queries: dict) -> dict:
         "interval": "1m",
         "input_series": [{"series": name, "values": values} for name, values in series.items()],
         "promql_expr_test": tests}]}
+
+
+# ---- every rule the language allows ---------------------------------------------------------------
+
+VALUES = {"duration": "1500ms", "percent": "5%", "count": "3", "number": "2.5"}
+
+
+def _every_rule() -> str:
+    """One `monitor` block with every metric, every comparison, with and without `for`;
+    `slo` only on the side that checks (E0620)."""
+    from promptlang.checks.environments import HIGHER_IS_BETTER
+    from promptlang.checks.environments import METRICS
+
+    lines = []
+    for metric, kind in METRICS.items():
+        value = VALUES[kind]
+        for op in ("<", "<=", ">", ">="):
+            lines += [f"alert {metric} {op} {value}", f"alert {metric} {op} {value} for 90s"]
+            if (op in (">", ">=")) == (metric in HIGHER_IS_BETTER):
+                lines.append(f"slo {metric} {op} {value}")
+    return "environment everything {\n  monitor {\n" + "".join(f"    {line}\n" for line in lines) + "  }\n}\n"
+
+
+@needs_promtool
+def test_every_rule_the_language_allows_gives_rules_promtool_accepts(tmp_path):
+    program = program_of(_every_rule())
+    env = _env(program, "everything")
+    (tmp_path / "rules.yaml").write_text(monitoring.rules_yaml(program, env))
+    done = promtool("check", "rules", "rules.yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    alerts = [r for g in monitoring.rule_groups(program, env) for r in g["rules"] if "alert" in r]
+    assert len(alerts) > 100 and all(r["labels"]["severity"] in ("critical", "warning") for r in alerts)
