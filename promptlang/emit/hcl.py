@@ -20,6 +20,7 @@ line and a list holding objects or lists one element per line."""
 
 from __future__ import annotations
 
+import decimal
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -227,7 +228,10 @@ def _scalar(value: Value) -> str:
     if isinstance(value, float):
         if not math.isfinite(value):
             raise ValueError(f"HCL has no number {value!r}")
-        return repr(value)
+        # the shortest digits that read back as `value`, without an exponent (which
+        # python-hcl2 reads as an expression)
+        text = format(decimal.Decimal(repr(value)), "f")
+        return text if "." in text else text + ".0"
     if isinstance(value, str):
         return _string(value)
     if isinstance(value, Ref):

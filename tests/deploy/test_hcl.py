@@ -122,7 +122,8 @@ _names = st.from_regex(r"[a-z][a-z0-9_]{0,11}", fullmatch=True).filter(
 # any assigned character (Unicode versions differ on the unassigned ones)
 _text = st.text(st.characters(blacklist_categories=("Cs", "Co", "Cn")), max_size=20)
 _keys = st.one_of(_names, _text.filter(bool))
-_scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), _text)
+_scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), _text,
+                   st.floats(allow_nan=False, allow_infinity=False))
 _values = st.recursive(
     _scalars,
     lambda inner: st.one_of(st.lists(inner, max_size=3),
