@@ -32,7 +32,8 @@ DEFAULT_PORT = 8080
 @click.option("--stable", metavar="PATH",
               help="The previous build (bundle.json, its out folder, or a project) whose prompt "
                    "versions take the share of traffic the rollout does not give the canary.")
-@click.option("--recordings", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+@click.option("--recordings", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              metavar="DIR",
               help="Answer from recorded responses (DIR/<prompt>/<key>.json, as tests/recordings "
                    "holds them) instead of calling the models.")
 @click.option("--secrets-dir", type=click.Path(file_okay=False, path_type=Path),

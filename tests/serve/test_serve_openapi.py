@@ -79,6 +79,7 @@ def test_a_builds_bundle_serves_like_the_project(shop, start, tmp_path):
                             str(tmp_path / "out"), "--target", "python"], cwd=shop,
                            capture_output=True, text=True)
     assert built.returncode == 0, built.stderr
+    assert source.read_bundle(tmp_path / "out" / "bundle.json") == source.load(str(shop)).program
     served = start([str(tmp_path / "out")], shop)
     response = served.client.post(f"/prompts/{GREET}", json=ADA)
     assert response.status_code == 200
