@@ -27,8 +27,10 @@ DEFAULT_RESOURCES = {"cpu": "250m", "memory": "256Mi"}
 STARTUP = {"periodSeconds": 2, "failureThreshold": 30, "timeoutSeconds": 2}
 
 
-def pod_template(app: str, env: ir.EnvironmentIR, labels: dict, bundle_sha: str) -> dict:
-    """The Deployment's pod template of `env`."""
+def pod_template(app: str, env: ir.EnvironmentIR, labels: dict, selector: dict,
+                 bundle_sha: str) -> dict:
+    """The Deployment's pod template of `env`: `labels` on the pods, `selector` the
+    ones that pick them out (replicas are spread over nodes by it)."""
     k8s = env.settings.get("kubernetes") or {}
     annotations = {"popsc.dev/bundle-sha256": bundle_sha, **vault_annotations(app, env)}
     spec = {
@@ -44,7 +46,7 @@ def pod_template(app: str, env: ir.EnvironmentIR, labels: dict, bundle_sha: str)
     if _replicas_max(k8s) > 1:
         spec["topologySpreadConstraints"] = [{
             "maxSkew": 1, "topologyKey": "kubernetes.io/hostname",
-            "whenUnsatisfiable": "ScheduleAnyway", "labelSelector": {"matchLabels": labels}}]
+            "whenUnsatisfiable": "ScheduleAnyway", "labelSelector": {"matchLabels": selector}}]
     return {"metadata": {"labels": labels, "annotations": annotations}, "spec": spec}
 
 

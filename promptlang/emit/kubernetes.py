@@ -76,13 +76,16 @@ def _deployment(meta: dict, selector: dict, app: str, env: ir.EnvironmentIR, tex
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
     if any(ref.source == "env" for ref in env.secrets.values()):
         meta = {**meta, "annotations": {"checkov.io/skip1": SECRET_ENV_SKIP}}
-    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta, "spec": {
-        "replicas": int(replicas["min"] if isinstance(replicas, dict) else replicas),
+    spec = {
         "revisionHistoryLimit": 5,
         "selector": {"matchLabels": selector},
         "strategy": {"type": "RollingUpdate",
                      "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
-        "template": pod_template(app, env, meta["labels"], sha)}}
+        "template": pod_template(app, env, meta["labels"], selector, sha)}
+    if not isinstance(replicas, dict):
+        # a range is the autoscaler's to set: a count here would reset it on every apply
+        spec["replicas"] = int(replicas)
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta, "spec": spec}
 
 
 def app_name(program: ir.ProgramIR) -> str:

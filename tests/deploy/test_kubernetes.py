@@ -238,6 +238,8 @@ def test_autoscale_targets_become_hpa_metrics_and_a_bare_range_scales_on_cpu():
     program = program_from(SECRETS % ("2..6", "autoscale { cpu = 60%, memory = 75% }"))
     hpa = _object(program, program.environments[0], "HorizontalPodAutoscaler")["spec"]
     assert (hpa["minReplicas"], hpa["maxReplicas"]) == (2, 6)
+    # the autoscaler alone sets the count: the Deployment does not reset it on apply
+    assert "replicas" not in _object(program, program.environments[0], "Deployment")["spec"]
     assert [(m["resource"]["name"], m["resource"]["target"]["averageUtilization"])
             for m in hpa["metrics"]] == [("cpu", 60), ("memory", 75)]
     program = program_from(SECRETS % ("2..6", ""))
