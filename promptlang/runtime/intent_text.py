@@ -33,8 +33,8 @@ SAME_AS = {"whats": "what", "wheres": "where", "hows": "how", "whos": "who", "do
 # Default patterns of slot values by type, as text. A string slot without `@pattern` takes
 # the words between the example's other words, so its pattern is only used in a full match.
 KIND_PATTERNS = {
-    "int": r"[-+]?\d+",
-    "float": r"[-+]?\d+(?:[.,]\d+)?",
+    "int": r"[-+]?\d{1,3}(?:,\d{3})+|[-+]?\d+",  # 1,500 is fifteen hundred
+    "float": r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[-+]?\d+(?:\.\d+)?",
     "bool": r"true|false|yes|no",
     "string": r".+?",
 }

@@ -80,9 +80,9 @@ class Slot:
         text = text.strip()
         raw: t.Any = text
         if self.kind == "int":
-            raw = int(text)
+            raw = int(text.replace(",", ""))
         elif self.kind == "float":
-            raw = float(text.replace(",", "."))
+            raw = float(text.replace(",", ""))
         elif self.kind == "bool":
             raw = tx.BOOL_WORDS[text.casefold()]
         elif self.kind == "enum":
@@ -455,7 +455,8 @@ def _around(intent: Intent, name: str, text: str) -> list[str]:
             if not before and not after:
                 continue
             left = rf"\b{re.escape(before[0])}\W+" if before else r"^\W*"
-            right = rf"\W+{re.escape(after[0])}\b" if after else r"\W*$"
+            # Without a word after it, the value ends where the sentence or clause does.
+            right = rf"\W+{re.escape(after[0])}\b" if after else r"(?=\s*[,.;:!?]|\W*$)"
             hit = re.search(left + r"(.+?)" + right, text, re.IGNORECASE)
             if hit:
                 found.append(hit.group(1))

@@ -311,3 +311,20 @@ def test_an_intents_description_counts_as_its_words():
     plain = attrs.evolve(card, description=None)
     assert Router([plain, pin]).rank("my card was stolen", 1)[0].confidence < \
         Router([card, pin]).rank("my card was stolen", 1)[0].confidence
+
+
+def test_numbers_with_thousands_separators_are_read_whole():
+    send = Intent("m.send", "send", ("send {amount} euros", "pay {amount} euros to my landlord"),
+                  (Slot("amount", "int"),))
+    match = Router([send]).route("send 1,500 euros")
+    assert match.slots == {"amount": 1500}
+    price = Intent("m.price", "price", ("is {price} dollars a fair price", "offer {price} dollars"),
+                   (Slot("price", "float"),))
+    assert Router([price]).route("offer 2,499.50 dollars").slots == {"price": 2499.5}
+
+
+def test_a_plain_string_slot_at_the_end_stops_at_the_clause():
+    branch = Intent("m.branch", "branch", ("is there a branch in {city}", "opening hours of the branch in {city}"),
+                    (Slot("city", "string"),))
+    match = Router([branch]).route("I need to visit the branch in Cardiff, where is it")
+    assert (match.matcher, match.slots) == ("lexical", {"city": "Cardiff"})
