@@ -133,7 +133,10 @@ def _burn_spec(ctx: m.Scope, slos: list[dict]) -> dict | None:
         if budget is None:
             continue
         text = m.rule_text(rule)
-        record = m.SLI.format(window="1h") + m.selector(ctx.labels(slo=text))
+        select = m.selector(ctx.labels(slo=text))
+        if not rule["metric"].startswith("intent_"):
+            select = select[:-1] + ", " + PER_CALL + "}"
+        record = m.SLI.format(window="1h") + select
         queries.append((f"{record} / {m.number(budget)}", f"{text} {{{{prompt}}}} {{{{version}}}}"))
     if not queries:
         return None

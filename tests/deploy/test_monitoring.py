@@ -276,8 +276,8 @@ def test_dashboard_shows_every_signal_per_prompt_and_version(tmp_path):
     assert lines["Error rate"] == [0.01]
     assert lines["Intent match rate"] == [0.85]
     for panel in board["panels"]:
-        assert all('prompt=~"$prompt"' in t["expr"] for t in panel["targets"]
-                   if "intent" not in t["expr"] and "slo_errors" not in t["expr"])
+        assert all('prompt=~"$prompt", version=~"$version"' in t["expr"] for t in panel["targets"]
+                   if "intent" not in t["expr"])
 
 
 @needs_promtool
