@@ -4,9 +4,12 @@
 // after the last line (1 when every region the grammar opened was closed): JSON on stdout
 // for tests/editors/test_textmate.py, which checks whole example projects with it.
 // Usage: node tokenize.mjs <node_modules folder> <grammar.json> <file.pops>...
+// Without files it serves: one JSON string (a source text) per line on stdin, one JSON
+// answer per line on stdout, for property tests that tokenize many small programs.
 import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import readline from "node:readline";
 
 const [modules, grammarPath, ...files] = process.argv.slice(2);
 const require = createRequire(path.resolve(modules, "resolve-from-here.js"));
@@ -28,11 +31,10 @@ const grammar = await registry.loadGrammar("source.pops");
 // vscode-textmate counts UTF-16 code units; Python strings count code points.
 const codePoints = (line, index) => Array.from(line.slice(0, index)).length;
 
-const result = {};
-for (const file of files) {
+function tokenize(text) {
   const tokens = [];
   let stack = vsctm.INITIAL;
-  readFileSync(file, "utf8").split(/\r?\n/).forEach((line, index) => {
+  text.split(/\r?\n/).forEach((line, index) => {
     const lineTokens = grammar.tokenizeLine(line, stack);
     for (const t of lineTokens.tokens) {
       const end = Math.min(t.endIndex, line.length);
@@ -40,6 +42,15 @@ for (const file of files) {
     }
     stack = lineTokens.ruleStack;
   });
-  result[file] = { tokens, depth: stack.depth };
+  return { tokens, depth: stack.depth };
 }
-process.stdout.write(JSON.stringify(result));
+
+if (files.length) {
+  const result = {};
+  for (const file of files) result[file] = tokenize(readFileSync(file, "utf8"));
+  process.stdout.write(JSON.stringify(result));
+} else {
+  for await (const line of readline.createInterface({ input: process.stdin })) {
+    process.stdout.write(JSON.stringify(tokenize(JSON.parse(line))) + "\n");
+  }
+}
