@@ -73,6 +73,8 @@ class ProjectState:
         self.load_sink = Sink()
         self.project = proj.load(str(self.target), self.load_sink)
         self.lock_source = versions.read_lock_source(self.project)
+        self.stdlib = proj.stdlib_sources()
+        self.imports: dict[str, tuple] = {}  # module -> (source, its imports, modules then)
         self.dirty = set(self.current_sources())
 
     def display_of(self, path: Path) -> str | None:
@@ -112,7 +114,7 @@ class ProjectState:
             name = self.module_of(display)
             if not (name == "std" or name.startswith("std.")):
                 sources[name] = SourceFile(display, text, name)
-        for name, source in proj.stdlib_sources().items():
+        for name, source in self.stdlib.items():
             sources.setdefault(name, source)
         return sources
 
@@ -151,14 +153,14 @@ class ProjectState:
         needed to say the same (an import of a module that does not exist, whose
         did-you-mean names modules of the whole project)."""
         sources = self.current_sources()
-        imports = {m: _imports_of(self._ast(src), sources) for m, src in sources.items()}
+        imports = {m: self._imports_of(m, src, sources) for m, src in sources.items()}
         if name not in sources or imports[name][1]:
             return None
-        affected = _dependents(name, {m: found for m, (found, _) in imports.items()})
-        subset = _closure(affected, {m: found for m, (found, _) in imports.items()})
+        graph = {m: found for m, (found, _) in imports.items()}
+        affected = _dependents(name, graph)
         with driver._no_cyclic_gc():
-            _, program = driver._check_sources({m: sources[m] for m in subset}, self.project,
-                                               self.cache)
+            _, program = driver._check_sources({m: sources[m] for m in _closure(affected, graph)},
+                                               self.project, self.cache)
         results = self._module_results(program, affected)
         by_file: ByFile = {}
         for module, found in results.items():
@@ -175,8 +177,13 @@ class ProjectState:
             found[module] = list(entry[0]) if entry is not None else []
         return found
 
-    def _ast(self, source: SourceFile) -> n.Module:
-        return driver._parse(source, Sink(), self.cache)
+    def _imports_of(self, name: str, source: SourceFile, sources) -> tuple[set[str], bool]:
+        """What module `name` imports, parsed again only when its text is new."""
+        known = self.imports.get(name)
+        if known is None or known[0] is not source or len(sources) != known[2]:
+            found = _imports_of(driver._parse(source, Sink(), self.cache), sources)
+            known = self.imports[name] = (source, found, len(sources))
+        return known[1]
 
 
 def _imports_of(module: n.Module, sources) -> tuple[set[str], bool]:

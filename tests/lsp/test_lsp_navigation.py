@@ -133,3 +133,22 @@ async def test_outline_lists_declarations_with_their_fields(client):
         ("Priority", lsp.SymbolKind.Enum), ("Ticket", lsp.SymbolKind.Struct),
         ("Reply", lsp.SymbolKind.Struct)]
     assert [c.name for c in found[1].children] == ["id", "body", "priority", "tags"]
+
+
+async def test_formatting_is_popsc_fmt_on_the_buffer(client):
+    from promptlang.fmt import format_text
+
+    messy = text(TYPES).replace("enum Priority { low, normal, high }", "enum Priority {low,normal,   high}")
+    await open_doc(client, TYPES, messy)
+    found = await client.text_document_formatting_async(lsp.DocumentFormattingParams(
+        text_document=doc(TYPES), options=lsp.FormattingOptions(tab_size=2, insert_spaces=True)))
+    assert len(found) == 1
+    assert found[0].range.start == lsp.Position(line=0, character=0)
+    assert found[0].new_text == format_text(messy, "shop/types.pops") == text(TYPES)
+
+
+async def test_formatting_leaves_text_that_does_not_parse(client):
+    await open_doc(client, TYPES, text(TYPES).replace("id: string", "id: string ="))
+    found = await client.text_document_formatting_async(lsp.DocumentFormattingParams(
+        text_document=doc(TYPES), options=lsp.FormattingOptions(tab_size=2, insert_spaces=True)))
+    assert not found
