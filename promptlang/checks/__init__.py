@@ -50,8 +50,10 @@ def check_module(program, scope) -> dict[str, list]:
 
 
 def check_program(program, sink: Sink, leaks: dict[str, list]) -> None:
-    """Checks across modules: import cycles, fallback cycles, colliding intents, policies."""
+    """Checks across modules: import cycles, fallback cycles, colliding intents,
+    environments of one name, policies."""
     from promptlang.checks.compliance import judge
+    from promptlang.checks.environments import check_environment_names
     from promptlang.checks.imports import check_import_cycles
     from promptlang.checks.intents import check_intent_collisions
     from promptlang.checks.models import check_fallback_cycles
@@ -59,6 +61,7 @@ def check_program(program, sink: Sink, leaks: dict[str, list]) -> None:
     check_import_cycles(program, sink)
     check_fallback_cycles(program, sink)
     check_intent_collisions(program, _Everywhere(sink))
+    check_environment_names(program, sink)
     judge(program, leaks, sink)
 
 

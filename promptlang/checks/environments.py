@@ -383,3 +383,21 @@ def _prompt_list(ctx: Ctx, value) -> None:
 _K8S_SETTINGS = {"namespace": _namespace, "image": _image, "replicas": _replicas, "port": _port}
 _BLOCKS = {"kubernetes": _kubernetes, "secrets": _secrets, "monitor": _monitor, "rollout": _rollout}
 _REFS = {"env": _env_ref, "vault": _vault_ref}
+
+
+def check_environment_names(program, sink) -> None:
+    """Deploy artifacts are written per environment name (`kubernetes/production/...`),
+    so two modules declaring `environment production` would overwrite each other's
+    files. The later one, by module name, is reported."""
+    first: dict[str, object] = {}
+    for sym in sorted((s for s in program.symbols.values() if s.kind == "environment"),
+                      key=lambda s: s.module):
+        earlier = first.setdefault(sym.name, sym)
+        if earlier is sym:
+            continue
+        sink.report("E0604", sym.decl.name.span,
+                    f"environment `{sym.name}` is also declared in module `{earlier.module}`",
+                    label="a second environment of this name",
+                    secondary=(Label(earlier.decl.name.span, "first declared here"),),
+                    help="give each environment its own name: its deploy files are written "
+                         f"under `{sym.name}/`")
