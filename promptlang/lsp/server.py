@@ -70,6 +70,8 @@ class PopsServer(LanguageServer):
         the one just edited, so its version is acknowledged)."""
         files = state.files()
         for display, found in by_file.items():
+            if display.startswith("<std>"):
+                continue  # the standard library is checked, not edited
             uri = self.uri_of(state, display)
             source = files.get(display)
             if uri is None or source is None:

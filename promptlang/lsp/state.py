@@ -10,6 +10,7 @@ needs the whole program (import cycles, intent collisions, policies, the lock)."
 from __future__ import annotations
 
 import collections
+import importlib.resources
 from pathlib import Path
 
 from promptlang import driver
@@ -87,8 +88,12 @@ class ProjectState:
             return None
 
     def path_of(self, display: str) -> Path | None:
-        if display.startswith("<std>"):
-            return None
+        """The file a display path names; a standard-library module's is inside the
+        installed package (so that go to definition can open it)."""
+        if display.startswith("<std>/"):
+            found = importlib.resources.files("promptlang").joinpath("stdlib", display[len("<std>/"):])
+            path = Path(str(found))
+            return path if path.is_file() else None
         if self.root is None:
             return self.target
         return self.root / display

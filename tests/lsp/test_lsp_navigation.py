@@ -152,3 +152,12 @@ async def test_formatting_leaves_text_that_does_not_parse(client):
     found = await client.text_document_formatting_async(lsp.DocumentFormattingParams(
         text_document=doc(TYPES), options=lsp.FormattingOptions(tab_size=2, insert_spaces=True)))
     assert not found
+
+
+async def test_definition_of_a_standard_library_template_opens_its_file(client):
+    body = text(PROMPTS).replace("import shop.types as t\n", "import shop.types as t\nfrom std.templates import json_only\n") \
+        .replace("    {{ ticket.body }}\n", "    {{ ticket.body }}\n    {{ json_only() }}\n")
+    await open_doc(client, PROMPTS, body)
+    found = await client.text_document_definition_async(lsp.DefinitionParams(
+        text_document=doc(PROMPTS), position=position_of(body, "json_only()")))
+    assert found.uri.endswith("/promptlang/stdlib/templates.pops")
