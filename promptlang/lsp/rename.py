@@ -24,7 +24,7 @@ def renamable(program, module: str, offset: int):
     occ = index.at(program, module, offset)
     if occ is None or occ.target[0] not in RENAMABLE:
         return None
-    if occ.target[0] == "symbol" and occ.target[1].startswith("std."):
+    if occ.target[1].startswith(("std.", "<std>")):
         return None  # the standard library is not the project's to edit
     return occ
 

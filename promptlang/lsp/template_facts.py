@@ -70,7 +70,7 @@ class Recorder(TemplateChecker):
             target = ("param", self.owner, node.name)
         else:
             loop = next((s for name, s in reversed(self.loops) if name == node.name), None)
-            target = ("loop", loop.file, loop.start) if loop else ("loop", "", 0)
+            target = ("loop", loop.file, loop.start) if loop else None  # `loop` itself
         self.notes.append(Fact(self.span_of(start, end), val.type, target))
 
     def attribute(self, node: jn.Getattr, val) -> None:
