@@ -83,6 +83,9 @@ def _router(sdk) -> object | None:
 def _warn_about_canary(rollout: settings.Rollout | None, stable: src.Source | None,
                        endpoints: dict[str, gw.Endpoint]) -> None:
     if rollout is None:
+        if stable is not None:
+            log.warning("--stable is not used: the environment (see --env) has no rollout, "
+                        "so this build serves every call")
         return
     for qname in sorted(rollout.prompts):
         if qname in endpoints and endpoints[qname].stable is None:

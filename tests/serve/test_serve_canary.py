@@ -45,3 +45,12 @@ def test_answers_differ_by_version(gateway):
                                    headers={"X-Rollout-Key": key}).json()
         answers[body["version"]] = body["output"]["text"]
     assert answers == {"2.0.0": "Welcome back, Ada!", "1.4.0": "Hello Ada."}
+
+
+def test_a_rollout_without_a_stable_build_serves_this_build_and_says_why(shop, start):
+    served = start([".", "--env", "production"], shop, TEST_SHOP_KEY="unused")
+    tracks = {served.client.post(f"/prompts/{GREET}", json=ADA).json()["track"] for _ in range(20)}
+    assert tracks == {"current"}
+    warnings = [line["message"] for line in served.lines() if line["log.level"] == "warning"]
+    assert any("shop.prompts.greet serves this build's version" in w and "--stable" in w
+               for w in warnings), warnings
