@@ -54,6 +54,7 @@ def check_program(program, sink: Sink, leaks: dict[str, list]) -> None:
     environments of one name, policies."""
     from promptlang.checks.compliance import judge
     from promptlang.checks.environments import check_environment_names
+    from promptlang.checks.environments import check_shared_namespaces
     from promptlang.checks.imports import check_import_cycles
     from promptlang.checks.intents import check_intent_collisions
     from promptlang.checks.models import check_fallback_cycles
@@ -62,6 +63,7 @@ def check_program(program, sink: Sink, leaks: dict[str, list]) -> None:
     check_fallback_cycles(program, sink)
     check_intent_collisions(program, _Everywhere(sink))
     check_environment_names(program, sink)
+    check_shared_namespaces(program, sink)
     judge(program, leaks, sink)
 
 

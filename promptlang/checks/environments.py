@@ -401,3 +401,36 @@ def check_environment_names(program, sink) -> None:
                     secondary=(Label(earlier.decl.name.span, "first declared here"),),
                     help="give each environment its own name: its deploy files are written "
                          f"under `{sym.name}/`")
+
+
+def check_shared_namespaces(program, sink) -> None:
+    """The kubernetes target names every object of an environment after the project, in
+    the environment's namespace: two environments in one namespace would replace each
+    other's Deployment on apply. The later one, by module and name, is reported."""
+    first: dict[str, tuple[object, n.Str]] = {}
+    for sym in sorted((s for s in program.symbols.values() if s.kind == "environment"),
+                      key=lambda s: (s.module, s.name)):
+        value = _namespace_value(sym.decl)
+        if value is None:
+            continue
+        earlier, earlier_value = first.setdefault(value.value, (sym, value))
+        if earlier is sym:
+            continue
+        sink.report("E0605", value.span,
+                    f"environments `{earlier.name}` and `{sym.name}` deploy to the same namespace "
+                    f"`{value.value}`",
+                    label="already the namespace of another environment",
+                    secondary=(Label(earlier_value.span, f"`{earlier.name}` deploys here"),),
+                    help=f"give `{sym.name}` a namespace of its own, such as "
+                         f"`\"{value.value[:63 - len(sym.name) - 1]}-{sym.name}\"`")
+
+
+def _namespace_value(decl: n.Environment) -> n.Str | None:
+    """The `kubernetes { namespace = "..." }` string of an environment, if written."""
+    for block in decl.entries:
+        if isinstance(block, n.Block) and block.kind.value == "kubernetes":
+            for entry in block.entries:
+                if isinstance(entry, n.Setting) and entry.key.value == "namespace" \
+                        and isinstance(entry.value, n.Str):
+                    return entry.value
+    return None
