@@ -30,8 +30,9 @@ DEFAULT_PORT = 8080
 @click.option("--host", default="127.0.0.1", show_default=True, envvar="POPSC_SERVE_HOST",
               help="Address to listen on (0.0.0.0 in a container; env POPSC_SERVE_HOST).")
 @click.option("--stable", metavar="PATH",
-              help="The previous build (bundle.json, its out folder, or a project) whose prompt "
-                   "versions take the share of traffic the rollout does not give the canary.")
+              help="The previous build whose prompt versions take the share of traffic the "
+                   "rollout does not give the canary: bundle.json, its out folder, a project, "
+                   "or git:REV (this project at a git revision).")
 @click.option("--recordings", type=click.Path(exists=True, file_okay=False, path_type=Path),
               metavar="DIR",
               help="Answer from recorded responses (DIR/<prompt>/<key>.json, as tests/recordings "

@@ -59,7 +59,7 @@ def prepare(options: Options, stack: ExitStack) -> Prepared:
     rollout = settings.rollout(env)
     stable = None
     if options.stable is not None:
-        loaded = src.load(options.stable)
+        loaded = src.load_stable(options.stable, current)
         stable = src.Source(src.renamed(loaded.program, "stable"))  # no cache: another package
     missing = settings.resolve_secrets(env, secrets_dir=options.secrets_dir)
     sdk = src.enter_sdk(stack, current)

@@ -6,6 +6,7 @@ there, so the gateway runs the very code `popsc build` emits."""
 from __future__ import annotations
 
 import json
+import tomllib
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from promptlang.lower import lower
 from promptlang.project import UsageError
 
 BUNDLE = "bundle.json"
+GIT = "git:"  # `--stable git:REV`
 _converter = cattrs.Converter()
 
 
@@ -79,6 +81,36 @@ def read_bundle(path: Path) -> ir.ProgramIR:
         return _converter.structure(program, ir.ProgramIR)
     except (cattrs.BaseValidationError, TypeError, ValueError, KeyError) as error:
         raise UsageError(f"{path} is not a bundle this popsc can read: {error}") from None
+
+
+def load_stable(spec: str, current: Source) -> Source:
+    """What `--stable` names: a path as `load` takes it, or `git:REV`, the project's
+    `.pops` files at git revision REV (read as `popsc diff` reads them, no checkout),
+    checked and lowered with the current project's settings."""
+    if not spec.startswith(GIT):
+        return load(spec)
+    rev = spec[len(GIT):]
+    if current.root is None:
+        raise UsageError(f"--stable {spec} reads the project's git history; serve a project "
+                         "folder, not a bundle")
+    from promptlang import versions_diff
+
+    try:
+        texts = versions_diff.git_texts(current.root, rev, _out_dir(current.root))
+    except versions_diff.DiffError as error:
+        raise UsageError(f"--stable {spec}: {error}") from None
+    result = driver.check_texts(texts)
+    if result.has_errors or result.program is None:
+        raise ProgramErrors(result)
+    with driver._no_cyclic_gc():
+        return Source(lower(result.program, dict(current.program.project)))  # type: ignore[arg-type]
+
+
+def _out_dir(root: Path) -> str:
+    """The project's `[build] out` (its files are not sources); the project has been
+    checked, so its `pops.toml` reads."""
+    config = tomllib.loads((root / "pops.toml").read_text(encoding="utf-8"))
+    return str(config.get("build", {}).get("out", "build"))
 
 
 def renamed(program: ir.ProgramIR, suffix: str) -> ir.ProgramIR:

@@ -4,11 +4,17 @@ build's (1.4.0); a rollout key keeps a caller on one side; metrics count each ve
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from collections import Counter
+
+from click.testing import CliRunner
 
 from conftest import ADA
 from conftest import GREET
 from test_serve_calls import metric
+
+from promptlang.cli import cli
 
 CALLS = 400
 # Three and a half standard deviations of the binomial count (400 draws at 25%: 8.7
@@ -54,3 +60,27 @@ def test_a_rollout_without_a_stable_build_serves_this_build_and_says_why(shop, s
     warnings = [line["message"] for line in served.lines() if line["log.level"] == "warning"]
     assert any("shop.prompts.greet serves this build's version" in w and "--stable" in w
                for w in warnings), warnings
+
+
+def test_the_stable_version_can_come_from_a_git_revision(shop, start, tmp_path):
+    """`--stable git:REV`: the project's prompts at REV, read from git without a checkout."""
+    project = tmp_path / "shop"
+    shutil.copytree(shop.parent / "shop_stable", project)
+    shutil.copytree(shop / "recordings", project / "recordings")
+    git = ["git", "-C", str(project), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "greet 1.4.0"], check=True)
+    shutil.copy(shop / "shop" / "prompts.pops", project / "shop" / "prompts.pops")  # greet 2.0.0
+    served = start([".", "--env", "production", "--stable", "git:HEAD"], project,
+                   TEST_SHOP_KEY="unused")
+    versions = {served.client.post(f"/prompts/{GREET}", json=ADA,
+                                   headers={"X-Rollout-Key": f"k{i}"}).json()["version"]
+                for i in range(40)}
+    assert versions == {"2.0.0", "1.4.0"}
+
+
+def test_an_unknown_git_revision_is_a_usage_error(shop):
+    result = CliRunner().invoke(cli, ["serve", str(shop), "--stable", "git:no-such-rev"])
+    assert result.exit_code == 2
+    assert "--stable git:no-such-rev" in result.output
