@@ -1,0 +1,79 @@
+"""Any `kubernetes` block the checker accepts gives manifests the cluster accepts:
+hypothesis draws namespaces, replica counts and ranges, ports, autoscale targets,
+resources (flat or as requests/limits) and secrets of both kinds, and every core
+object must pass kubernetes-validate in strict mode."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
+
+from promptlang import driver
+from promptlang.emit import kubernetes
+from promptlang.lower import lower
+
+kubernetes_validate = pytest.importorskip("kubernetes_validate")
+
+CLUSTER = "1.33.0"
+DIGEST = "ghcr.io/acme/gateway@sha256:" + "ab" * 32
+names = st.from_regex(r"[a-z][a-z0-9]{0,20}", fullmatch=True)
+cpu = st.one_of(st.integers(1, 4000).map(lambda m: f'"{m}m"'), st.sampled_from(['"1"', '"0.5"', "2"]))
+memory = st.one_of(st.integers(1, 4096).map(lambda m: f'"{m}Mi"'), st.sampled_from(['"1Gi"', '"512M"']))
+
+
+@st.composite
+def replicas_and_autoscale(draw) -> list[str]:
+    if draw(st.booleans()):
+        return [f"replicas = {draw(st.integers(1, 20))}"]
+    lo = draw(st.integers(1, 10))
+    lines = [f"replicas = {lo}..{draw(st.integers(lo, 30))}"]
+    targets = draw(st.dictionaries(st.sampled_from(["cpu", "memory"]), st.integers(1, 100), min_size=1))
+    if draw(st.booleans()):
+        lines.append("autoscale { " + ", ".join(f"{k} = {v}%" for k, v in sorted(targets.items())) + " }")
+    return lines
+
+
+@st.composite
+def resources(draw) -> list[str]:
+    kind = draw(st.sampled_from(["none", "flat", "split"]))
+    if kind == "flat":
+        return [f"resources {{ cpu = {draw(cpu)}, memory = {draw(memory)} }}"]
+    if kind == "split":
+        return [f"resources {{ requests {{ cpu = {draw(cpu)}, memory = {draw(memory)} }}, "
+                f"limits {{ memory = {draw(memory)} }} }}"]
+    return []
+
+
+@st.composite
+def environments(draw) -> str:
+    k8s = [f'namespace = "{draw(names)}"', f'image = "{DIGEST}"',
+           *draw(replicas_and_autoscale()), *draw(resources())]
+    if draw(st.booleans()):
+        k8s.append(f"port = {draw(st.integers(1, 65535))}")
+    secrets = draw(st.dictionaries(st.from_regex(r"[A-Z][A-Z0-9_]{0,12}", fullmatch=True),
+                                   st.sampled_from(['env("VAR_A")', 'env("B")',
+                                                    'vault("secret/data/x", "k")',
+                                                    'vault("kv/y", "some-key")']), max_size=3))
+    block = "\n".join(f"    {line}" for line in k8s)
+    text = f"environment {draw(names)} {{\n  kubernetes {{\n{block}\n  }}\n"
+    if secrets:
+        text += "  secrets {\n" + "".join(f"    {k} = {v}\n" for k, v in sorted(secrets.items())) + "  }\n"
+    return text + "}\n"
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(source=environments(), project=st.text(min_size=0, max_size=30))
+def test_accepted_kubernetes_blocks_give_valid_manifests(source, project):
+    result = driver.check_texts({"deploy.pops": source})
+    assert not [d for d in result.diagnostics if d.is_error], (source, result.diagnostics)
+    program = lower(result.program, {"name": project})
+    (env,) = program.environments
+    objects = kubernetes.objects(program, env)
+    assert objects
+    for data in objects:
+        if data["apiVersion"] != "monitoring.coreos.com/v1":
+            kubernetes_validate.validate(data, CLUSTER, strict=True)
+        assert len(data["metadata"]["name"]) <= 63
