@@ -5,9 +5,12 @@ parameter, field or template variable its type (as the checker typed it there)."
 
 from __future__ import annotations
 
+import attrs
+
 from promptlang.diagnostics.sink import Sink
 from promptlang.lsp import index
 from promptlang.resolve import signature
+from promptlang.source import Span
 from promptlang.syntax import nodes as n
 from promptlang.syntax.docs import doc_comment
 
@@ -70,7 +73,8 @@ def _signature(program, sym) -> str:
         base, _ = program.alias_type(sym)
         return f"type {sym.name} = {base.show()}"
     if sym.kind == "intent":
-        slots = program.fields_of(program.scopes[sym.module], index._params(program, sym.qname), Sink())
+        scope = program.scopes[sym.module]
+        slots = program.fields_of(scope, index.params_of(program, sym.qname), Sink())
         listed = ", ".join(f"{k}: {v.type.show()}" for k, v in slots.items())
         return f"intent {sym.name}" + (f" {{ slots {{ {listed} }} }}" if listed else "")
     if sym.kind == "model":
@@ -112,19 +116,17 @@ def _decl_doc(program, occ) -> str:
     span = index.definition(program, occ.target)
     if span is None:
         return ""
-    module = index._module_of_file(program, span.file)
+    module = index.module_of_file(program, span.file)
     scope = program.scopes.get(module)
     if scope is None:
         return ""
     line_start = scope.source.text.rfind("\n", 0, span.start) + 1
-    doc = doc_comment(scope.ast, scope.source.text, _At(line_start))
+    doc = doc_comment(scope.ast, scope.source.text, _At(Span(span.file, line_start, line_start)))
     return f"\n\n{doc}" if doc else ""
 
 
+@attrs.frozen
 class _At:
     """A stand-in node for `doc_comment`: anything with a span starting at a line."""
 
-    def __init__(self, start: int):
-        from promptlang.source import Span
-
-        self.span = Span("", start, start)
+    span: Span

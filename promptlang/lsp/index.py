@@ -36,6 +36,8 @@ class Occurrence:
 def occurrences(program, module: str) -> list[Occurrence]:
     """Every resolvable name of `module`, in source order (computed once per program)."""
     memo = program.__dict__.setdefault("_lsp_occurrences", {})
+    if module not in program.scopes:
+        return []
     if module not in memo:
         walker = Walker(program, program.scopes[module])
         walker.module()
@@ -61,12 +63,12 @@ def definition(program, target: tuple) -> Span | None:
         member = program.enums.get(target[1], {}).get(target[2])
         return member.name.span if member else None
     if kind == "param":
-        field = next((f for f in _params(program, target[1]) if f.name.value == target[2]), None)
+        field = next((f for f in params_of(program, target[1]) if f.name.value == target[2]), None)
         return field.name.span if field else None
     if kind == "module" and target[1] in program.scopes:
         return program.scopes[target[1]].source.span(0, 0)
     if kind == "loop":
-        return next((o.span for o in occurrences(program, _module_of_file(program, target[1]))
+        return next((o.span for o in occurrences(program, module_of_file(program, target[1]))
                      if o.target == target and o.decl), None)
     return None
 
@@ -75,7 +77,7 @@ def references(program, target: tuple) -> list[Occurrence]:
     """Every occurrence of a target in the program (its declaration included), looked
     for in the modules that can name it: its own and those importing it, transitively."""
     if target[0] == "loop":
-        modules = {_module_of_file(program, target[1])}
+        modules = {module_of_file(program, target[1])}
     else:
         sym = program.symbols.get(target[1])
         home = sym.module if sym is not None else target[1]
@@ -95,11 +97,11 @@ def _importers(program, module: str) -> set[str]:
     return seen
 
 
-def _module_of_file(program, file: str) -> str:
+def module_of_file(program, file: str) -> str:
     return next((m for m, s in program.scopes.items() if s.source.path == file), "")
 
 
-def _params(program, qname: str) -> tuple[n.Field, ...]:
+def params_of(program, qname: str) -> tuple[n.Field, ...]:
     sym = program.symbols.get(qname)
     if sym is None:
         return ()
@@ -181,7 +183,7 @@ class Walker:
 
     def decl_Intent(self, decl: n.Intent) -> None:
         owner = self.qname(decl)
-        slots = {f.name.value: f for f in _params(self.program, owner)}
+        slots = {f.name.value: f for f in params_of(self.program, owner)}
         infos = self.program.fields_of(self.scope, tuple(slots.values()), Sink())
         for name, field in slots.items():
             info = infos.get(name)
@@ -331,7 +333,7 @@ class Walker:
         sym = self.dotted(parts) if parts is not None and parts[0].value not in local else None
         if sym is None:
             self.expr(expr.func, None, local)
-        params = {f.name.value: f for f in _params(self.program, sym.qname)} if sym else {}
+        params = {f.name.value: f for f in params_of(self.program, sym.qname)} if sym else {}
         infos = self.program.fields_of(self.program.scopes[sym.module], tuple(params.values()),
                                        Sink()) if sym else {}
         for arg in expr.args:

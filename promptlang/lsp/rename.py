@@ -58,6 +58,6 @@ def _check_collision(program, target: tuple, new_name: str) -> None:
     elif kind == "member" and new_name in program.enums.get(owner, {}):
         raise RenameError(f"`{owner.rsplit('.', 1)[-1]}` already has a member `{new_name}`")
     elif kind == "param":
-        taken = {f.name.value for f in index._params(program, owner)}
+        taken = {f.name.value for f in index.params_of(program, owner)}
         if new_name in taken:
             raise RenameError(f"`{owner.rsplit('.', 1)[-1]}` already has a parameter `{new_name}`")

@@ -124,18 +124,22 @@ class PopsServer(LanguageServer):
         self.publish(state, state.check_all(), display)
         _settle_memory(collect=idle)
 
-    def fresh(self, uri: str):
-        """(state, module, program) for a request on `uri`, the program up to date."""
+    def fresh(self, uri: str, whole: bool = False):
+        """(state, module, program) for a request on `uri`, the program up to date for
+        that module (the last change's often is), or for every module with `whole`
+        (references and rename look everywhere)."""
         found = self.state_for(uri)
         if found is None:
             return None
         state, display = found
-        if state.dirty or state.program is None:
-            self.full_check(state)
         module = state.module_of(display)
-        if module not in state.program.scopes:
+        program = state.program_for(module, whole)
+        if program is None:
+            self.full_check(state)
+            program = state.program
+        if module not in program.scopes:
             return None
-        return state, module, state.program
+        return state, module, program
 
     def offset(self, program, module: str, pos: lsp.Position) -> int:
         return positions.offset(program.scopes[module].source, pos, self.encoding)
@@ -238,7 +242,7 @@ def definition(ls: PopsServer, params: lsp.DefinitionParams) -> lsp.Location | N
 def references(ls: PopsServer, params: lsp.ReferenceParams) -> list[lsp.Location] | None:
     from promptlang.lsp import index
 
-    found = ls.fresh(params.text_document.uri)
+    found = ls.fresh(params.text_document.uri, whole=True)
     if found is None:
         return None
     state, module, program = found
@@ -255,7 +259,7 @@ def references(ls: PopsServer, params: lsp.ReferenceParams) -> list[lsp.Location
 def prepare_rename(ls: PopsServer, params: lsp.PrepareRenameParams):
     from promptlang.lsp.rename import renamable
 
-    found = ls.fresh(params.text_document.uri)
+    found = ls.fresh(params.text_document.uri, whole=True)
     if found is None:
         return None
     state, module, program = found
@@ -269,7 +273,7 @@ def rename(ls: PopsServer, params: lsp.RenameParams) -> lsp.WorkspaceEdit | None
     from promptlang.lsp.rename import RenameError
     from promptlang.lsp.rename import edits
 
-    found = ls.fresh(params.text_document.uri)
+    found = ls.fresh(params.text_document.uri, whole=True)
     if found is None:
         return None
     state, module, program = found
@@ -298,14 +302,14 @@ _COMPLETION_KINDS = {
 
 
 @server.feature(lsp.TEXT_DOCUMENT_COMPLETION,
-                lsp.CompletionOptions(trigger_characters=[".", ":", " ", "|"]))
+                lsp.CompletionOptions(trigger_characters=[".", ":", "|", "<"]))
 def completion(ls: PopsServer, params: lsp.CompletionParams) -> lsp.CompletionList | None:
     from promptlang.lsp.completion import complete
 
     found = ls.fresh(params.text_document.uri)
     if found is None:
         return None
-    state, module, program = found
+    _, module, program = found
     source = program.scopes[module].source
     offset = positions.offset(source, params.position, ls.encoding)
     items = [lsp.CompletionItem(label=i.label, kind=_COMPLETION_KINDS.get(i.kind), detail=i.detail or None)

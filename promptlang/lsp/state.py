@@ -58,6 +58,7 @@ class ProjectState:
         self.cache = MemoryCache()
         self.overlays: dict[str, str] = {}  # display path -> text of an open buffer
         self.program = None  # the last full check's program (for navigation)
+        self.latest = None  # the last check's program, full or of a change's modules only
         self.sources: dict[str, SourceFile] = {}  # module name -> what the last full check read
         self.globals: ByFile = {}  # whole-program diagnostics of the last full check
         self.dirty: set[str] = set()  # modules changed since the last full check
@@ -144,7 +145,7 @@ class ProjectState:
         for found in per_module.values():
             left.subtract(found)
         self.globals = _by_file(list(left.elements()) + self.load_sink.sorted())
-        self.program, self.sources, self.dirty = program, sources, set()
+        self.program, self.latest, self.sources, self.dirty = program, program, sources, set()
         self.cache.prune()
         result = _by_file([d for found in per_module.values() for d in found])
         for file, found in self.globals.items():
@@ -166,6 +167,7 @@ class ProjectState:
         with driver._no_cyclic_gc():
             _, program = driver._check_sources({m: sources[m] for m in _closure(affected, graph)},
                                                self.project, self.cache)
+        self.latest = program
         results = self._module_results(program, affected)
         by_file: ByFile = {}
         for module, found in results.items():
@@ -173,6 +175,17 @@ class ProjectState:
             stale = [] if module in self.dirty else self.globals.get(file, [])
             by_file[file] = sorted(found + stale, key=Diagnostic.sort_key)
         return by_file
+
+    def program_for(self, module: str, whole: bool):
+        """A program that is up to date for `module` and what it imports (the last
+        change's, when it covers it), or, with `whole`, for every module; None when
+        a full check is needed first."""
+        if self.program is None or (whole and self.dirty):
+            return None
+        latest = self.latest if self.latest is not None and module in self.latest.scopes else None
+        if not self.dirty:
+            return self.program
+        return latest if latest is not None and self.dirty <= set(latest.scopes) else None
 
     def _module_results(self, program, modules) -> dict[str, list[Diagnostic]]:
         """Each module's own diagnostics, as the driver cached them for this program."""

@@ -62,3 +62,13 @@ def test_an_import_of_a_missing_module_takes_the_full_check():
     state.check_all()
     name = state.set_text("shop/tests.pops", "import shop.typo\n" + text("shop/tests.pops"))
     assert state.check_changed(name) is None
+
+
+def test_requests_after_a_change_use_its_program_until_they_need_all_modules(checked):
+    state = ProjectState(PROJECT.resolve())
+    state.check_all()
+    state.check_changed(state.set_text("shop/tests.pops", text("shop/tests.pops") + "// more\n"))
+    assert state.program_for("shop.tests", whole=False) is state.latest
+    assert state.program_for("shop.tests", whole=True) is None  # references: a full check first
+    state.check_changed(state.set_text("shop/types.pops", text("shop/types.pops") + "// more\n"))
+    assert state.program_for("shop.tests", whole=False) is state.latest  # imports types: covered
