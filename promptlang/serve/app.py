@@ -8,9 +8,9 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import re
 import time
-import uuid
 from collections.abc import Awaitable
 from collections.abc import Callable
 
@@ -160,7 +160,7 @@ def _handled(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
 def _request_id(request: Request) -> str:
     """The caller's `X-Request-Id` when it is short and plain, else a new one."""
     given = request.headers.get("x-request-id")
-    return given if given and _REQUEST_ID.match(given) else uuid.uuid4().hex
+    return given if given and _REQUEST_ID.match(given) else os.urandom(16).hex()
 
 
 def _log_request(request: Request, status: int, request_id: str, duration_ns: int) -> None:
