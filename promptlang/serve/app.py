@@ -15,6 +15,7 @@ from collections.abc import Awaitable
 from collections.abc import Callable
 
 import attrs
+from prometheus_client import Counter
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -47,11 +48,13 @@ def create(gateway: Gateway, openapi: dict, state: State | None = None) -> Starl
     """The application serving `gateway`, documented by `openapi`."""
     state = state or State()
     document = JSONResponse(openapi)
-    routes = [Route(f"/prompts/{qname}", _handled(_prompt(gateway, qname)), methods=["POST"])
-              for qname in gateway.endpoints]
+    requests = Counter("popsc_http_requests_total", "Requests answered, by endpoint and status",
+                       ("endpoint", "status"), registry=gateway.metrics.registry)
+    routes = [Route(f"/prompts/{qname}", _handled(_prompt(gateway, qname), requests),
+                    methods=["POST"]) for qname in gateway.endpoints]
     routes += [
-        Route("/route", _handled(_route(gateway)), methods=["POST"]),
-        Route("/feedback", _handled(_feedback(gateway)), methods=["POST"]),
+        Route("/route", _handled(_route(gateway), requests), methods=["POST"]),
+        Route("/feedback", _handled(_feedback(gateway), requests), methods=["POST"]),
         Route("/metrics", lambda request: Response(
             gateway.metrics.exposition(), media_type="text/plain; version=0.0.4; charset=utf-8")),
         Route("/healthz", lambda request: JSONResponse({"status": "ok"})),
@@ -135,9 +138,11 @@ async def _json_body(request: Request) -> object:
         raise Failure(400, "invalid_json", f"the body is not JSON: {error}") from None
 
 
-def _handled(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+def _handled(handler: Handler, requests: Counter | None = None
+             ) -> Callable[[Request], Awaitable[Response]]:
     """The endpoint with its request id, its failures as JSON errors (an unexpected one
-    as a 500 whose details stay in the log) and its log line."""
+    as a 500 whose details stay in the log), its log line and its count in `requests`
+    (4xx included: bad requests are no prompt call, so the call metrics miss them)."""
     async def endpoint(request: Request) -> Response:
         start = time.perf_counter_ns()
         request_id = _request_id(request)
@@ -152,6 +157,8 @@ def _handled(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
             response = JSONResponse(Failure(500, "internal", "the gateway failed; the log has "
                                             "the details").body(request_id), status_code=500)
         response.headers["X-Request-Id"] = request_id
+        if requests is not None:
+            requests.labels(request.url.path, str(response.status_code)).inc()
         _log_request(request, response.status_code, request_id, time.perf_counter_ns() - start)
         return response
     return endpoint

@@ -113,9 +113,14 @@ def test_feedback_is_counted_against_the_prompt_version_that_answered(gateway):
 def test_metrics_are_scraped_and_parsed(gateway):
     gateway.client.post(f"/prompts/{ORDER_HELP}", json={"order_id": "123456", "question": ORDER_TEXT})
     gateway.client.post("/route", json={"text": "do you sell garden gnomes"})
+    gateway.client.post(f"/prompts/{GREET}", json={"shopper": {}})
     assert metric(gateway, "popsc_prompt_latency_seconds_count", prompt=ORDER_HELP,
                   version="1.0.0") >= 1
     assert metric(gateway, "popsc_intent_misses_total") >= 1
+    assert metric(gateway, "popsc_http_requests_total", endpoint=f"/prompts/{ORDER_HELP}",
+                  status="200") >= 1
+    assert metric(gateway, "popsc_http_requests_total", endpoint=f"/prompts/{GREET}",
+                  status="422") >= 1
     assert metric(gateway, "popsc_prompt_tokens_total", prompt=ORDER_HELP, version="1.0.0",
                   direction="input") == 0  # replayed answers carry no token counts
 
