@@ -54,8 +54,13 @@ class PopsServer(LanguageServer):
         target = root if root is not None else path
         if target not in self.states:
             if root is None and not path.is_file():
+                return None  # an unsaved buffer outside any project: nothing to check it as
+            try:
+                self.states[target] = ProjectState(target)
+            except (proj.UsageError, OSError) as error:
+                self.window_log_message(lsp.LogMessageParams(
+                    type=lsp.MessageType.Warning, message=f"popsc: {error}"))
                 return None
-            self.states[target] = ProjectState(target)
         state = self.states[target]
         display = state.display_of(path)
         return (state, display) if display is not None else None
