@@ -29,6 +29,7 @@ from promptlang.serve.gateway import RATINGS
 from promptlang.serve.gateway import Gateway
 
 log = logging.getLogger("promptlang.gateway")
+METRICS_TYPE = "text/plain; version=0.0.4; charset=utf-8"  # Prometheus text format 0.0.4
 MAX_BODY = 1 << 20  # a prompt's inputs are text, not uploads
 MAX_COMMENT = 2000
 MAX_TEXT = 10_000  # a chat message, not a document (the router reads its first 2,000)
@@ -38,16 +39,15 @@ Handler = Callable[[Request, str], Awaitable[Response]]
 
 @attrs.define
 class State:
-    """What `/readyz` reads: secrets not found, and whether shutdown has begun."""
+    """What `/readyz` reads: the secrets of `--env` that were not found."""
 
     missing_secrets: list[str] = attrs.field(factory=list)
-    stopping: bool = False
 
 
 def create(gateway: Gateway, openapi: dict, state: State | None = None) -> Starlette:
     """The application serving `gateway`, documented by `openapi`."""
     state = state or State()
-    document = JSONResponse(openapi)
+    document = JSONResponse(openapi).body  # rendered once
     requests = Counter("popsc_http_requests_total", "Requests answered, by endpoint and status",
                        ("endpoint", "status"), registry=gateway.metrics.registry)
     routes = [Route(f"/prompts/{qname}", _handled(_prompt(gateway, qname), requests),
@@ -55,25 +55,32 @@ def create(gateway: Gateway, openapi: dict, state: State | None = None) -> Starl
     routes += [
         Route("/route", _handled(_route(gateway), requests), methods=["POST"]),
         Route("/feedback", _handled(_feedback(gateway), requests), methods=["POST"]),
-        Route("/metrics", lambda request: Response(
-            gateway.metrics.exposition(), media_type="text/plain; version=0.0.4; charset=utf-8")),
-        Route("/healthz", lambda request: JSONResponse({"status": "ok"})),
-        Route("/readyz", lambda request: _readiness(state)),
-        Route("/openapi.json", lambda request: document),
+        Route("/metrics", _fixed(lambda: Response(gateway.metrics.exposition(),
+                                                  media_type=METRICS_TYPE))),
+        Route("/healthz", _fixed(lambda: JSONResponse({"status": "ok"}))),
+        Route("/readyz", _fixed(lambda: _readiness(state))),
+        Route("/openapi.json", _fixed(lambda: Response(document, media_type="application/json"))),
     ]
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
         yield
-        state.stopping = True  # in-flight calls are done: uvicorn waited for them
-        await gateway.providers.aclose()
+        await gateway.providers.aclose()  # uvicorn has let the calls in flight finish
 
     return Starlette(routes=routes, lifespan=lifespan,
                      exception_handlers={HTTPException: _http_error})  # type: ignore[dict-item]
 
 
+def _fixed(answer: Callable[[], Response]) -> Callable[[Request], Awaitable[Response]]:
+    """An endpoint that reads nothing of the request (async: Starlette would run a plain
+    function in a thread)."""
+    async def endpoint(request: Request) -> Response:
+        return answer()
+    return endpoint
+
+
 def _readiness(state: State) -> JSONResponse:
-    if state.stopping or state.missing_secrets:
+    if state.missing_secrets:
         return JSONResponse({"status": "not ready", "missing_secrets": state.missing_secrets},
                             status_code=503)
     return JSONResponse({"status": "ok"})
