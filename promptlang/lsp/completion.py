@@ -65,7 +65,8 @@ def complete(program, module: str, text: str, offset: int) -> list[Item]:
     if context.in_string:
         decl = _decl_at(scope, offset)
         return _template(program, scope, decl, text[context.string_start:offset]) if decl else []
-    for rule in (_expect, _test_target, _setting_value, _apply, _type_position, _line_start):
+    for rule in (_expect, _test_target, _intent_target, _setting_value, _apply, _type_position,
+                 _line_start):
         found = rule(program, scope, context, line)
         if found is not None:
             return found
@@ -182,6 +183,14 @@ def _type_position(program, scope, context, line):
         if not prefix:
             items = [Item(p, "type", "built-in") for p in ty.PRIMITIVES + ("list", "map")] + items
         return items
+    return None
+
+
+def _intent_target(program, scope, context, line):
+    """`"text" -> ` in `test intents`: an intent, or `none`."""
+    if context.kinds[-1:] == ["test"] and re.match(r'\s*"(?:[^"\\]|\\.)*"\s*->\s*[\w.]*$', line):
+        prefix = _qualifier(line)[0]
+        return _visible(program, scope, {"intent"}, prefix) + ([] if prefix else [Item("none", "keyword")])
     return None
 
 

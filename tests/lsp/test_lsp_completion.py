@@ -81,3 +81,8 @@ async def test_parameters_in_a_given_block(client):
 async def test_models_after_model_equals(client):
     body = text(PROMPTS).replace("model = fast", "model = ")
     assert await labels(client, PROMPTS, body, "model = ") == ["fast"]
+
+
+async def test_intents_after_an_arrow_in_intent_tests(client):
+    body = text(TESTS) + 'intent refund { examples = ["refund please"] }\n\ntest intents {\n  "money back" -> \n}\n'
+    assert await labels(client, TESTS, body, '"money back" -> ') == ["refund", "none"]
