@@ -6,6 +6,6 @@ navigate by the same resolved program the checks use.
     positions.py  character offsets <-> LSP positions (UTF-16 unless negotiated)
     index.py      which declaration every name in the sources refers to
     template_facts.py  types of template variables, from the template checker itself
-    hover.py, completion.py, symbols.py  the features
+    hover.py, completion.py, rename.py, symbols.py  the features
 
 Only `server.serve` imports pygls, so `popsc` itself starts as fast as before."""
