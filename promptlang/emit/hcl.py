@@ -15,8 +15,10 @@ output back with). The layout rules written here are `terraform fmt`'s (hclwrite
   `${` and `%{` are doubled so that a value is never read as a template.
 
 popsc's own choices on top (which `fmt` keeps as they are): a blank line between a
-block and its neighbours, object keys bare when they are plain names, a list of plain values on one
-line and a list holding objects or lists one element per line."""
+block and its neighbours; object keys bare when they are plain names, else quoted with
+everything past ASCII escaped (`fmt` aligns on a key's width in grapheme clusters, which
+ASCII keeps plain to count); a list of plain values on one line, a list holding objects
+or lists one element per line; block labels are names, as Terraform's are."""
 
 from __future__ import annotations
 

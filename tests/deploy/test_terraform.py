@@ -176,7 +176,8 @@ def _placeheld(objects: list[dict]) -> list[dict]:
             obj["data"]["bundle.json"] = PLACEHOLDERS["bundle"]
         if obj["kind"] == "PrometheusRule":
             obj["spec"]["groups"] = PLACEHOLDERS["groups"]
-        annotations = obj.get("spec", {}).get("template", {}).get("metadata", {}).get("annotations", {})
+        template = obj.get("spec", {}).get("template", {})
+        annotations = template.get("metadata", {}).get("annotations", {})
         for key in annotations:
             if key.endswith("bundle-sha256"):
                 annotations[key] = PLACEHOLDERS["sha"]
@@ -236,8 +237,8 @@ def test_examples_variables_default_to_the_environment(example):
     files = emitted(program)
     for env in program.environments:
         k8s = env.settings["kubernetes"]
-        variables = {name: body for v in parse(files[f"terraform/{env.name}/variables.tf"])["variable"]
-                     for name, body in v.items()}
+        declared = parse(files[f"terraform/{env.name}/variables.tf"])["variable"]
+        variables = {name: body for v in declared for name, body in v.items()}
         assert variables["namespace"]["default"] == k8s["namespace"]
         assert variables["image"]["default"] == k8s["image"]
         replicas = k8s["replicas"]
@@ -273,8 +274,8 @@ def test_build_writes_the_target_under_the_out_folder(tmp_path):
                          targets=["terraform"])
     written = sorted(p.relative_to(tmp_path / "out").as_posix()
                      for p in (tmp_path / "out" / "terraform").rglob("*"))
-    assert written == ["terraform/production", *(f"terraform/production/{n}" for n in sorted(FILES)),
-                       "terraform/staging", *(f"terraform/staging/{n}" for n in sorted(FILES))]
+    assert written == [f"terraform/{env}{name}" for env in ("production", "staging")
+                       for name in ("", *(f"/{n}" for n in sorted(FILES)))]
     assert built.out == tmp_path / "out"
 
 
@@ -333,7 +334,8 @@ def test_every_block_and_attribute_is_in_the_providers_schema(example):
 def test_the_schema_check_finds_a_wrong_name():
     schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
     text = terraform.module(sample_objects(), "sample")["main.tf"]
-    text = text.replace("container_port", "containerPort").replace("volume_mount {", "volume_mounts {")
+    text = text.replace("container_port", "containerPort")
+    text = text.replace("volume_mount {", "volume_mounts {")
     errors = [e for rtype, body in _resources_with_blocks(text)
               for e in _schema_errors(schema[rtype], body, rtype)]
     assert any(e.endswith(".containerPort: no such attribute") for e in errors)
