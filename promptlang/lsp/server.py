@@ -41,7 +41,9 @@ class PopsServer(LanguageServer):
 
     @property
     def encoding(self) -> str:
-        return str(self.workspace.position_encoding or positions.UTF16)
+        """The negotiated position encoding (`utf-16` unless the client offered another)."""
+        chosen = self.workspace.position_encoding or positions.UTF16
+        return str(getattr(chosen, "value", chosen))
 
     # ---- projects ------------------------------------------------------------------
     def state_for(self, uri: str) -> tuple[ProjectState, str] | None:
