@@ -199,6 +199,7 @@ from promptlang import cli_versions  # noqa: E402,F401
 from promptlang import cli_lsp  # noqa: E402,F401
 from promptlang import cli_serve  # noqa: E402,F401
 from promptlang import cli_fmt  # noqa: E402,F401
+from promptlang import cli_route  # noqa: E402,F401
 
 
 def main() -> None:
