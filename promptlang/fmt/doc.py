@@ -46,6 +46,14 @@ class Comment:
 
 
 @attrs.frozen
+class InlineComment:
+    """A one-line `/* */` written before the code that follows it, like a token; at
+    the end of the line instead if comments already wait there (order is kept)."""
+
+    text: str
+
+
+@attrs.frozen
 class Indent:
     parts: tuple
 
@@ -123,8 +131,10 @@ class _Renderer:
                 self.text(item.broken if mode == _BREAK else item.flat)
             elif isinstance(item, Comment):
                 self.comment(item, ind)
+            elif isinstance(item, InlineComment):
+                self.inline_comment(item, ind)
             elif isinstance(item, Blank):
-                self.blank = True
+                self.blank = self.newline is not None
         self.newline = 0
         self.blank = False
         self.flush()
@@ -154,11 +164,24 @@ class _Renderer:
         self.text(comment.text)
         self.newline = ind
 
+    def inline_comment(self, comment: InlineComment, ind: int) -> None:
+        """Before the next code, unless comments wait for the end of this line: then
+        after them, on the next line if one of them is a `//` (only inside brackets can
+        a `//` wait with code still to come, and there a line break is allowed)."""
+        if self.trailing and self.newline is None:
+            if not any(text.startswith("//") for text in self.trailing):
+                self.trailing.append(comment.text)
+                return
+            self.newline = ind
+        self.text(comment.text + " ")
+
     def flush(self) -> None:
         """Write the pending line break, after the comments that end the current line."""
         if self.newline is None:
             return
         if self.trailing:
+            if self.out:
+                self.out[-1] = self.out[-1].rstrip(" ")
             self.out.append(" " + " ".join(self.trailing))
             self.trailing.clear()
         if self.out:  # strings end in a quote, so only spaces the layout wrote go
@@ -200,6 +223,8 @@ class _Renderer:
                 todo.append((mode, item.parts))
             elif isinstance(item, IfBreak):
                 room -= len(item.broken if mode == _BREAK else item.flat)
+            elif isinstance(item, InlineComment):
+                room -= len(item.text) + 1
             elif isinstance(item, Comment) and item.own_line:
                 return True
         return False

@@ -19,6 +19,7 @@ from promptlang.fmt.doc import SOFT
 from promptlang.fmt.doc import Blank
 from promptlang.fmt.doc import Comment
 from promptlang.fmt.doc import IfBreak
+from promptlang.fmt.doc import InlineComment
 from promptlang.fmt.doc import group
 from promptlang.fmt.doc import indent
 
@@ -27,6 +28,8 @@ _RUNS = {"import_decl": "import", "from_decl": "import", "apply_decl": "apply",
          "alias_decl": "alias"}
 # Tokens written without a space before them / after them in an inline sequence.
 _NO_SPACE_BEFORE = {",", ":"}
+# A `/* */` before these is written at the end of the line instead (not `a,/* */`).
+_NOT_AFTER_INLINE_COMMENT = ("//", "/*", ",", ")", "]", "}", ">", ":", ".", "?")
 _DECL_BODIES = {"model_decl", "prompt_decl", "intent_decl", "test_decl", "intents_test_decl",
                 "policy_decl", "environment_decl"}
 
@@ -64,10 +67,23 @@ class Printer:
             if tok.start_pos >= pos:
                 break
             self.next_comment += 1
-            own = self.own_line(tok.start_pos)
             text = str(tok).rstrip()
-            docs.append(Comment(text, own, blanks and own and self.blank_before(tok.start_pos)))
+            own = self.own_line(tok.start_pos)
+            blank = blanks and own and self.blank_before(tok.start_pos)
+            if self.inline_comment(tok):
+                docs.extend([Blank(), InlineComment(text)] if blank else [InlineComment(text)])
+                continue
+            docs.append(Comment(text, own, blank))
         return docs
+
+    def inline_comment(self, tok: Token) -> bool:
+        """A one-line `/* */` with code after it on its line is written, like a token,
+        right before the code that follows it (unless that is punctuation)."""
+        if tok.type != "BLOCK_COMMENT" or "\n" in tok:
+            return False
+        end = self.text.find("\n", tok.end_pos)
+        rest = self.text[tok.end_pos:len(self.text) if end < 0 else end]
+        return bool(rest.strip()) and not rest.lstrip().startswith(_NOT_AFTER_INLINE_COMMENT)
 
     def tok(self, token: Token) -> list:
         return [*self.comments_before(token.start_pos), str(token)]
@@ -129,32 +145,37 @@ class Printer:
         """`( ... )` or `[ ... ]`: flat if it fits, else one item per line with a
         trailing comma."""
         if not items:
+            opened = self.tok(open_)
             inner = self.comments_before(close.start_pos)
-            return group(self.tok(open_), indent(SOFT, *inner) if inner else [], SOFT if inner else [],
-                         self.tok(close))
+            if not inner:
+                return [opened, self.tok(close)]
+            return group(opened, indent(SOFT, *inner), SOFT, self.tok(close))
+        opened = self.tok(open_)
         body: list = []
         for index, item in enumerate(items):
             body.extend([",", LINE] if index else [SOFT])
             body.extend(self.entry(item, blanks=False))
         body.append(IfBreak(","))
         body.extend(self.comments_before(close.start_pos))
-        return group(self.tok(open_), indent(*body), SOFT, self.tok(close))
+        return group(opened, indent(*body), SOFT, self.tok(close))
 
     def braces(self, open_: Token, items: list, close: Token, broken: bool) -> object:
         """`{ ... }`: one entry per line (blank lines kept), or flat with commas when it
         was written on one line and fits."""
         if not items:
+            opened = self.tok(open_)
             inner = self.comments_before(close.start_pos)
             if not inner:
-                return [self.tok(open_), self.tok(close)]
-            return [self.tok(open_), indent(HARD, *inner), HARD, self.tok(close)]
+                return [opened, self.tok(close)]
+            return [opened, indent(HARD, *inner), HARD, self.tok(close)]
         self.align_mappings(items)
+        opened = self.tok(open_)
         body: list = []
         for index, item in enumerate(items):
             body.extend([IfBreak("", ","), LINE] if index else [LINE])
             body.extend(self.entry(item, blanks=index > 0))
         body.extend(self.comments_before(close.start_pos))
-        return group(self.tok(open_), indent(*body), LINE, self.tok(close), broken=broken)
+        return group(opened, indent(*body), LINE, self.tok(close), broken=broken)
 
     def align_mappings(self, items: list) -> None:
         """Line up the arrows of consecutive `"text" -> x` lines (a table of examples),
@@ -172,7 +193,8 @@ class Printer:
 
     def interrupted(self, before: Tree, after: Tree) -> bool:
         gap = self.text[_last_token(before).end_pos:first_token(after).start_pos]
-        return gap.count("\n") != 1 or bool(gap.replace(",", "").strip())
+        lines = gap.split("\n")  # a trailing comment on the line before is no interruption
+        return len(lines) != 2 or bool(lines[1].strip())
 
     def pad(self, run: list) -> None:
         if len(run) > 1:
