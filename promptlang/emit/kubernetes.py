@@ -46,9 +46,10 @@ def objects(program: ir.ProgramIR, env: ir.EnvironmentIR) -> list[dict]:
         return []
     app = app_name(program)
     namespace = k8s.get("namespace") or dns_label(f"{app}-{env.name}")
-    selector = {"app.kubernetes.io/name": app, "app.kubernetes.io/instance": f"{app}-{env.name}"}
+    selector = {"app.kubernetes.io/name": app,
+                "app.kubernetes.io/instance": label_value(f"{app}-{env.name}")}
     labels = {**selector, "app.kubernetes.io/component": "gateway",
-              "app.kubernetes.io/managed-by": "popsc", "popsc.dev/environment": env.name}
+              "app.kubernetes.io/managed-by": "popsc", "popsc.dev/environment": label_value(env.name)}
 
     def meta(name: str = app) -> dict:
         return {"name": name, "namespace": namespace, "labels": labels}
@@ -100,6 +101,13 @@ def dns_label(text: str, limit: int = 50) -> str:
     if not label or not label[0].isalpha():
         label = f"popsc-{label}".rstrip("-")
     return label[:limit].rstrip("-")
+
+
+def label_value(text: str) -> str:
+    """A label value: at most 63 letters, digits, `-`, `_` and `.`, starting and ending
+    with a letter or digit (an environment may be called `_eu` or be long)."""
+    value = re.sub(r"[^A-Za-z0-9_.-]+", "-", text)[:63]
+    return re.sub(r"^[^A-Za-z0-9]+|[^A-Za-z0-9]+$", "", value)
 
 
 def bundle_text(program: ir.ProgramIR) -> str:

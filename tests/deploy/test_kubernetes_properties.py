@@ -5,6 +5,8 @@ object must pass kubernetes-validate in strict mode."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import HealthCheck
 from hypothesis import given
@@ -18,8 +20,10 @@ from promptlang.lower import lower
 kubernetes_validate = pytest.importorskip("kubernetes_validate")
 
 CLUSTER = "1.33.0"
+LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?")
 DIGEST = "ghcr.io/acme/gateway@sha256:" + "ab" * 32
 names = st.from_regex(r"[a-z][a-z0-9]{0,20}", fullmatch=True)
+env_names = st.from_regex(r"_?[a-z][a-z0-9_]{0,70}_?", fullmatch=True)
 cpu = st.one_of(st.integers(1, 4000).map(lambda m: f'"{m}m"'), st.sampled_from(['"1"', '"0.5"', "2"]))
 memory = st.one_of(st.integers(1, 4096).map(lambda m: f'"{m}Mi"'), st.sampled_from(['"1Gi"', '"512M"']))
 
@@ -58,7 +62,7 @@ def environments(draw) -> str:
                                                     'vault("secret/data/x", "k")',
                                                     'vault("kv/y", "some-key")']), max_size=3))
     block = "\n".join(f"    {line}" for line in k8s)
-    text = f"environment {draw(names)} {{\n  kubernetes {{\n{block}\n  }}\n"
+    text = f"environment {draw(env_names)} {{\n  kubernetes {{\n{block}\n  }}\n"
     if secrets:
         text += "  secrets {\n" + "".join(f"    {k} = {v}\n" for k, v in sorted(secrets.items())) + "  }\n"
     return text + "}\n"
@@ -77,3 +81,6 @@ def test_accepted_kubernetes_blocks_give_valid_manifests(source, project):
         if data["apiVersion"] != "monitoring.coreos.com/v1":
             kubernetes_validate.validate(data, CLUSTER, strict=True)
         assert len(data["metadata"]["name"]) <= 63
+        # label values are plain strings to the schema: their syntax is checked here
+        assert all(len(v) <= 63 and LABEL_VALUE.fullmatch(v)
+                   for v in data["metadata"]["labels"].values()), data["metadata"]["labels"]
