@@ -7,11 +7,13 @@ Secrets reach the gateway the way `popsc serve` reads them (`promptlang/serve/se
 - `NAME = env("VAR")`: variable `VAR` from key `VAR` of the Secret `<app>-secrets`
   (`secretKeyRef`), which the operator creates in the namespace;
 - `NAME = vault("path", "key")`: the Vault agent injector renders the key into the file
-  `/vault/secrets/NAME`; it logs in with the Kubernetes auth role `<app>`, through a
+  `/vault/secrets/NAME` (annotations keyed by NAME, or by a short stable key with an
+  `agent-inject-file` annotation naming the file when NAME does not fit in a key); it logs in with the Kubernetes auth role `<app>`, through a
   projected service-account token that only the agent mounts."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 from promptlang import __version__
@@ -119,9 +121,21 @@ def vault_annotations(app: str, env: ir.EnvironmentIR) -> dict:
     out = {f"{VAULT}/agent-inject": "true", f"{VAULT}/role": app,
            f"{VAULT}/agent-service-account-token-volume-name": VAULT_TOKEN_VOLUME}
     for name, ref in vault.items():
-        out[f"{VAULT}/agent-inject-secret-{name}"] = ref.path or ""
-        out[f"{VAULT}/agent-inject-template-{name}"] = vault_template(ref)
+        key = _annotation_key(name)
+        out[f"{VAULT}/agent-inject-secret-{key}"] = ref.path or ""
+        out[f"{VAULT}/agent-inject-template-{key}"] = vault_template(ref)
+        if key != name:  # the file is still /vault/secrets/NAME
+            out[f"{VAULT}/agent-inject-file-{key}"] = name
     return out
+
+
+def _annotation_key(name: str) -> str:
+    """The secret's name in its annotations' keys, which the agent also names the file
+    after; a name too long for a key (63 characters with `agent-inject-template-`) or
+    not starting with a letter or digit gets a short stable one instead."""
+    if len(name) <= 63 - len("agent-inject-template-") and name[0].isalnum() and name[-1].isalnum():
+        return name
+    return "secret-" + hashlib.sha256(name.encode("utf-8")).hexdigest()[:12]
 
 
 def vault_template(ref: ir.SecretRef) -> str:

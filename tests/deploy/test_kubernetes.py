@@ -275,3 +275,17 @@ def test_names_are_dns_labels_whatever_the_project_is_called():
     assert kubernetes.dns_label("42 bots") == "popsc-42-bots"
     assert kubernetes.dns_label("") == "popsc"
     assert len(kubernetes.dns_label("x" * 100)) == 50
+
+
+def test_a_secret_name_too_long_for_an_annotation_key_still_gets_its_file():
+    name = "AZURE_OPENAI_API_KEY_FOR_THE_PRODUCTION_WEST_EUROPE"
+    program = program_from(
+        f'environment p {{\n  kubernetes {{ namespace = "p" }}\n'
+        f'  secrets {{ {name} = vault("secret/data/llm", "azure") }}\n}}\n')
+    notes = _object(program, program.environments[0], "Deployment")["spec"]["template"][
+        "metadata"]["annotations"]
+    (file_key,) = [k for k in notes if "/agent-inject-file-" in k]
+    key = file_key.rpartition("agent-inject-file-")[2]
+    assert notes[file_key] == name and len(key) < len(name)
+    assert notes[f"vault.hashicorp.com/agent-inject-secret-{key}"] == "secret/data/llm"
+    assert all(len(k.rpartition("/")[2]) <= 63 for k in notes)

@@ -20,6 +20,7 @@ from promptlang.lower import lower
 kubernetes_validate = pytest.importorskip("kubernetes_validate")
 
 CLUSTER = "1.33.0"
+QUALIFIED_NAME = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?")
 LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?")
 DIGEST = "ghcr.io/acme/gateway@sha256:" + "ab" * 32
 names = st.from_regex(r"[a-z][a-z0-9]{0,20}", fullmatch=True)
@@ -57,7 +58,7 @@ def environments(draw) -> str:
            *draw(replicas_and_autoscale()), *draw(resources())]
     if draw(st.booleans()):
         k8s.append(f"port = {draw(st.integers(1, 65535))}")
-    secrets = draw(st.dictionaries(st.from_regex(r"[A-Z][A-Z0-9_]{0,12}", fullmatch=True),
+    secrets = draw(st.dictionaries(st.from_regex(r"_?[A-Z][A-Z0-9_]{0,60}", fullmatch=True),
                                    st.sampled_from(['env("VAR_A")', 'env("B")',
                                                     'vault("secret/data/x", "k")',
                                                     'vault("kv/y", "some-key")']), max_size=3))
@@ -81,6 +82,10 @@ def test_accepted_kubernetes_blocks_give_valid_manifests(source, project):
         if data["apiVersion"] != "monitoring.coreos.com/v1":
             kubernetes_validate.validate(data, CLUSTER, strict=True)
         assert len(data["metadata"]["name"]) <= 63
+        for key in data["metadata"].get("annotations", {}):
+            assert QUALIFIED_NAME.fullmatch(key.rpartition("/")[2]), key
+        for key in data.get("spec", {}).get("template", {}).get("metadata", {}).get("annotations", {}):
+            assert QUALIFIED_NAME.fullmatch(key.rpartition("/")[2]), key
         # label values are plain strings to the schema: their syntax is checked here
         assert all(len(v) <= 63 and LABEL_VALUE.fullmatch(v)
                    for v in data["metadata"]["labels"].values()), data["metadata"]["labels"]
