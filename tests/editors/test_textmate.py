@@ -134,8 +134,8 @@ def literal_mismatches(text, tokens, read):
         where = f"line {_line(text, token.start_pos)} {token.value[:40]!r}"
         if not {token.start_pos, token.end_pos} <= tokens.boundaries:
             found.append(f"{where}: not a token of its own")
-        found += [f"{where}: {scopes}" for _, _, scopes in tokens.within(token.start_pos, token.end_pos)
-                  if scope not in scopes]
+        inside = tokens.within(token.start_pos, token.end_pos)
+        found += [f"{where}: {scopes}" for _, _, scopes in inside if scope not in scopes]
     return found
 
 
@@ -208,7 +208,7 @@ def textmate():
     process.wait(timeout=30)
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
 @given(text=programs())
 def test_generated_programs_agree_with_the_compiler(textmate, text):
     """Any program the grammar generates and the compiler reads (odd spacing, comments

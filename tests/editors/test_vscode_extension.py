@@ -34,11 +34,12 @@ def test_manifest_contributes_the_language():
     assert (language["id"], language["extensions"]) == ("pops", [".pops"])
     [grammar] = CONTRIBUTES["grammars"]
     assert grammar["language"] == "pops"
-    assert json.loads(GRAMMAR.read_text("utf-8"))["scopeName"] == grammar["scopeName"] == "source.pops"
+    scope = json.loads(GRAMMAR.read_text("utf-8"))["scopeName"]
+    assert scope == grammar["scopeName"] == "source.pops"
     assert (EXTENSION / grammar["path"]).resolve() == GRAMMAR
     assert (EXTENSION / language["configuration"]).is_file()
-    assert [(s["language"], (EXTENSION / s["path"]).is_file()) for s in CONTRIBUTES["snippets"]] == [
-        ("pops", True)]
+    snippets = [(s["language"], (EXTENSION / s["path"]).is_file()) for s in CONTRIBUTES["snippets"]]
+    assert snippets == [("pops", True)]
     assert (EXTENSION / MANIFEST["main"]).is_file()
 
 
