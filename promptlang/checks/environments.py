@@ -6,6 +6,7 @@ that a cluster or Prometheus would reject."""
 from __future__ import annotations
 
 import re
+import typing as t
 
 from promptlang.checks.context import Ctx
 from promptlang.checks.intents import blocks_by_kind
@@ -407,7 +408,7 @@ def check_shared_namespaces(program, sink) -> None:
     """The kubernetes target names every object of an environment after the project, in
     the environment's namespace: two environments in one namespace would replace each
     other's Deployment on apply. The later one, by module and name, is reported."""
-    first: dict[str, tuple[object, n.Str]] = {}
+    first: dict[str, tuple[t.Any, n.Str]] = {}
     for sym in sorted((s for s in program.symbols.values() if s.kind == "environment"),
                       key=lambda s: (s.module, s.name)):
         value = _namespace_value(sym.decl)

@@ -90,10 +90,14 @@ def _container(app: str, env: ir.EnvironmentIR, k8s: dict) -> dict:
 
 def resources(block: dict) -> dict:
     """`resources { cpu, memory }` sets requests and limits alike (a Guaranteed pod);
-    `requests { }` / `limits { }` set each apart, the other defaulting to it."""
-    flat = {k: str(v) for k, v in block.items() if k in ("cpu", "memory")}
-    requests = {**DEFAULT_RESOURCES, **flat, **_strings(block.get("requests"))}
-    limits = {**requests, **flat, **_strings(block.get("limits"))}
+    `requests { }` / `limits { }` set each apart, a value missing on one side taking the
+    other's (so a default request never exceeds a limit given alone)."""
+    flat = {k: str(v) for k, v in block.items() if k in DEFAULT_RESOURCES}
+    asked, capped = _strings(block.get("requests")), _strings(block.get("limits"))
+    requests, limits = {}, {}
+    for key, default in DEFAULT_RESOURCES.items():
+        requests[key] = asked.get(key) or flat.get(key) or capped.get(key) or default
+        limits[key] = capped.get(key) or flat.get(key) or requests[key]
     return {"requests": requests, "limits": limits}
 
 

@@ -289,3 +289,12 @@ def test_a_secret_name_too_long_for_an_annotation_key_still_gets_its_file():
     assert notes[file_key] == name and len(key) < len(name)
     assert notes[f"vault.hashicorp.com/agent-inject-secret-{key}"] == "secret/data/llm"
     assert all(len(k.rpartition("/")[2]) <= 63 for k in notes)
+
+
+def test_a_limit_given_alone_is_also_the_request():
+    """A default request (250m) above a 100m limit would be refused by the API server."""
+    program = program_from(SECRETS % ("1", 'resources { limits { cpu = "100m" } }'))
+    (container,) = _object(program, program.environments[0], "Deployment")["spec"]["template"][
+        "spec"]["containers"]
+    assert container["resources"] == {"requests": {"cpu": "100m", "memory": "256Mi"},
+                                      "limits": {"cpu": "100m", "memory": "256Mi"}}
