@@ -143,7 +143,7 @@ def test_snippet_is_valid_pops(name):
     snippet = SNIPPETS[name]
     assert snippet["description"] and snippet["prefix"]
     text, _ = expand("\n".join(snippet["body"]))
-    if snippet["prefix"].startswith("{%"):
+    if name.startswith("jinja"):
         jinja2.Environment().parse(text)
         return
     sink = Sink()
