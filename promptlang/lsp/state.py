@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import collections
 import importlib.resources
+import re
 from pathlib import Path
 
 from promptlang import driver
@@ -146,6 +147,7 @@ class ProjectState:
             left.subtract(found)
         self.globals = _by_file(list(left.elements()) + self.load_sink.sorted())
         self.program, self.latest, self.sources, self.dirty = program, program, sources, set()
+        self._remember_imports(program, sources)
         self.cache.prune()
         result = _by_file([d for found in per_module.values() for d in found])
         for file, found in self.globals.items():
@@ -159,7 +161,7 @@ class ProjectState:
         needed to say the same (an import of a module that does not exist, whose
         did-you-mean names modules of the whole project)."""
         sources = self.current_sources()
-        imports = {m: self._imports_of(m, src, sources) for m, src in sources.items()}
+        imports = {m: self._imports_of(m, src, sources, exact=m == name) for m, src in sources.items()}
         if name not in sources or imports[name][1]:
             return None
         graph = {m: found for m, (found, _) in imports.items()}
@@ -195,14 +197,23 @@ class ProjectState:
             found[module] = list(entry[0]) if entry is not None else []
         return found
 
-    def _imports_of(self, name: str, source: SourceFile, sources) -> tuple[set[str], bool]:
-        """What module `name` imports, parsed again only when its text is new."""
+    def _imports_of(self, name: str, source: SourceFile, sources, exact: bool) -> tuple[set[str], bool]:
+        """What module `name` imports: from its syntax tree (the changed module's, and
+        every module's after a full check), else, for a module never parsed yet (the
+        first edit in a project), from its import lines: parsing every module there
+        would make the first diagnostics wait for the whole project's parse."""
         known = self.imports.get(name)
-        if known is None or known[0] is not source or len(sources) != known[2]:
+        if known is not None and known[0] is source and known[2] == len(sources):
+            return known[1]
+        if exact:
             found = _imports_of(driver._parse(source, Sink(), self.cache), sources)
-            known = self.imports[name] = (source, found, len(sources))
-        return known[1]
+            self.imports[name] = (source, found, len(sources))
+            return found
+        return _scan_imports(source.text, sources), False
 
+    def _remember_imports(self, program, sources) -> None:
+        for name, scope in program.scopes.items():
+            self.imports[name] = (sources[name], _imports_of(scope.ast, sources), len(sources))
 
 def _imports_of(module: n.Module, sources) -> tuple[set[str], bool]:
     """The modules `module` imports, and whether any of them does not exist."""
@@ -214,6 +225,15 @@ def _imports_of(module: n.Module, sources) -> tuple[set[str], bool]:
             else:
                 missing = True
     return found, missing
+
+
+_IMPORT_LINE = re.compile(r"^[ \t]*(?:import|from)[ \t]+([A-Za-z_][\w.]*)", re.MULTILINE)
+
+
+def _scan_imports(text: str, sources) -> set[str]:
+    """The modules named on `import` / `from` lines. A message line starting with
+    "from" can only add a module to re-check, never leave one out."""
+    return {m for m in _IMPORT_LINE.findall(text) if m in sources}
 
 
 def _dependents(name: str, imports: dict[str, set[str]]) -> set[str]:

@@ -72,3 +72,20 @@ def test_requests_after_a_change_use_its_program_until_they_need_all_modules(che
     assert state.program_for("shop.tests", whole=True) is None  # references: a full check first
     state.check_changed(state.set_text("shop/types.pops", text("shop/types.pops") + "// more\n"))
     assert state.program_for("shop.tests", whole=False) is state.latest  # imports types: covered
+
+
+def test_the_first_change_parses_no_module_it_does_not_check(checked, monkeypatch, tmp_path):
+    from promptlang.syntax import parser
+
+    (tmp_path / "pops.toml").write_text('[project]\nname = "p"\n')
+    (tmp_path / "types.pops").write_text("enum Color { red, blue }\n")
+    (tmp_path / "uses.pops").write_text("from types import Color\n\ntype Paint { color: Color }\n")
+    (tmp_path / "alone.pops").write_text("enum Size { small, large }\n")
+    parsed: list[str] = []
+    real = parser.parse
+    monkeypatch.setattr(parser, "parse", lambda source, sink: parsed.append(source.path) or real(source, sink))
+    state = ProjectState(tmp_path)  # never checked: nothing parsed yet
+    found = state.check_changed(state.set_text("types.pops", "enum Color { red, blue, green }\n"))
+    assert sorted(found) == ["types.pops", "uses.pops"]  # its importer, found by its import line
+    assert sorted(checked) == ["types", "uses"]
+    assert "alone.pops" not in parsed
