@@ -156,6 +156,53 @@ def _resources(ctx: Ctx, block: n.Block, nested: bool) -> None:
         _quantity(ctx, key, setting.value)
     for inner in blocks_by_kind(ctx, body.blocks).values():
         _resources(ctx, inner, nested=True)
+    if not nested:
+        _requests_within_limits(ctx, block)
+
+
+def _requests_within_limits(ctx: Ctx, block: n.Block) -> None:
+    """The API server refuses a pod whose request is above its limit: each side is its
+    own block's value, else the value given for both."""
+    flat = _settings_of(block)
+    sides = {inner.kind.value: _settings_of(inner) for inner in block.entries
+             if isinstance(inner, n.Block) and inner.kind.value in ("requests", "limits")}
+    for key in QUANTITIES:
+        request = sides.get("requests", {}).get(key) or flat.get(key)
+        limit = sides.get("limits", {}).get(key) or flat.get(key)
+        if request is None or limit is None or request is limit:
+            continue
+        asked, capped = _amount(key, request), _amount(key, limit)
+        if asked is not None and capped is not None and asked > capped:
+            ctx.sink.report("E0606", request.span,
+                            f"{key} request {_shown(request)} is above its limit {_shown(limit)}",
+                            label="more than the limit", secondary=(Label(limit.span, "the limit"),),
+                            help=f"lower the request to at most {_shown(limit)}, or raise the limit")
+
+
+def _settings_of(block: n.Block) -> dict:
+    return {e.key.value: e.value for e in block.entries if isinstance(e, n.Setting)}
+
+
+def _shown(value) -> str:
+    return f"`{value.value}`"
+
+
+_MEMORY = re.compile(r"([0-9]+)(Ki|Mi|Gi|Ti|K|M|G|T)?")
+_MEMORY_UNITS = {None: 1, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12,
+                 "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40}
+
+
+def _amount(key: str, value) -> float | None:
+    """A quantity in cores or bytes; None for one the quantity checks report."""
+    if key == "cpu" and isinstance(value, (n.Int, n.Float)):
+        return float(value.value)
+    if not isinstance(value, n.Str) or not QUANTITIES[key][0].fullmatch(value.value):
+        return None
+    text = value.value
+    if key == "cpu":
+        return int(text[:-1]) / 1000 if text.endswith("m") else float(text)
+    match = _MEMORY.fullmatch(text)
+    return int(match.group(1)) * _MEMORY_UNITS[match.group(2)] if match else None
 
 
 def _quantity(ctx: Ctx, key: str, value) -> None:

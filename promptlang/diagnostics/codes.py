@@ -93,6 +93,7 @@ _TABLE = [
     ("W0603", "image-by-tag", W, "a container image is given by tag instead of digest"),
     ("E0604", "duplicate-environment", E, "two modules declare an environment of the same name"),
     ("E0605", "shared-namespace", E, "two environments deploy to the same Kubernetes namespace"),
+    ("E0606", "request-above-limit", E, "a Kubernetes resource request is above its limit"),
     ("E0620", "slo-wrong-side", E, "an `slo` bounds its metric from the side that is worse"),
     ("W0621", "latency-between-buckets", W, "a latency objective's bound is not a bucket of the gateway's histogram"),
     # ---- E07xx versions and pops.lock ------------------------------------------------

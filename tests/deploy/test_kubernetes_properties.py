@@ -46,9 +46,11 @@ def resources(draw) -> list[str]:
     kind = draw(st.sampled_from(["none", "flat", "split"]))
     if kind == "flat":
         return [f"resources {{ cpu = {draw(cpu)}, memory = {draw(memory)} }}"]
-    if kind == "split":
-        return [f"resources {{ requests {{ cpu = {draw(cpu)}, memory = {draw(memory)} }}, "
-                f"limits {{ memory = {draw(memory)} }} }}"]
+    if kind == "split":  # a limit at or above its request (else E0606)
+        asked = draw(st.integers(1, 4096))
+        capped = asked + draw(st.integers(0, 4096))
+        return [f"resources {{ requests {{ cpu = {draw(cpu)}, memory = \"{asked}Mi\" }}, "
+                f"limits {{ memory = \"{capped}Mi\" }} }}"]
     return []
 
 
