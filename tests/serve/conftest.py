@@ -122,9 +122,8 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def start(tmp_path_factory):
-    """A factory of gateways, all stopped at the end of the session."""
+def _starter(tmp_path_factory):
+    """A factory of gateways, and the list of those it started."""
     started: list[Gateway] = []
 
     def run(args: list[str], cwd: Path, **env: str) -> Gateway:
@@ -132,14 +131,30 @@ def start(tmp_path_factory):
         started.append(Gateway(args, cwd, log, env))
         return started[-1]
 
+    return run, started
+
+
+@pytest.fixture
+def start(tmp_path_factory):
+    """Gateways for one test, stopped when it ends."""
+    run, started = _starter(tmp_path_factory)
     yield run
     for gateway in started:
         gateway.stop()
 
 
 @pytest.fixture(scope="session")
-def gateway(shop, start) -> Gateway:
+def start_shared(tmp_path_factory):
+    """Gateways that tests share, stopped at the end of the session."""
+    run, started = _starter(tmp_path_factory)
+    yield run
+    for gateway in started:
+        gateway.stop()
+
+
+@pytest.fixture(scope="session")
+def gateway(shop, start_shared) -> Gateway:
     """The shop's gateway in `production`: the provider key from the environment, and
     `greet` on a 25% canary over the stable build."""
-    return start([".", "--env", "production", "--stable", "../shop_stable"], shop,
-                 TEST_SHOP_KEY=PROVIDER_KEY)
+    return start_shared([".", "--env", "production", "--stable", "../shop_stable"], shop,
+                        TEST_SHOP_KEY=PROVIDER_KEY)

@@ -22,8 +22,8 @@ SUPPORT = ROOT / "examples" / "support"
 
 
 @pytest.fixture(scope="module")
-def support(start):
-    return start([str(SUPPORT), "--recordings", str(SUPPORT / "tests" / "recordings")], ROOT)
+def support(start_shared):
+    return start_shared([str(SUPPORT), "--recordings", str(SUPPORT / "tests" / "recordings")], ROOT)
 
 
 def schema_of(document: dict, path: str, status: str = "200") -> dict:
