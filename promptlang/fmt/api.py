@@ -64,9 +64,15 @@ def format_text(text: str, path: str, *, width: int = WIDTH) -> str:
     Raises FormatError with the syntax errors when the text does not parse; a file
     is only ever rewritten into a program with the same syntax tree and comments."""
     text = text.replace("\r\n", "\n")
-    before = _checked_module(text, path)
-    tree, comments = _parser().parse(text)
+    try:
+        tree, comments = _parser().parse(text)
+    except lark.exceptions.UnexpectedInput:
+        _checked_module(text, path)  # raises with the compiler's own syntax errors
+        raise
     result = render(document(tree, text, comments), width)
+    if result == text:  # already formatted: the common case, in CI and in editors
+        return result
+    before = _checked_module(text, path)
     if shape(_checked_module(result, path)) != shape(before):
         raise AssertionError(f"popsc fmt would change the meaning of {path}; please report this")
     return result

@@ -26,7 +26,7 @@ from promptlang.fmt.doc import indent
 # Consecutive declarations of these kinds may stay without a blank line between them.
 _RUNS = {"import_decl": "import", "from_decl": "import", "apply_decl": "apply",
          "alias_decl": "alias"}
-# Tokens written without a space before them / after them in an inline sequence.
+# Tokens written without a space before them in an inline sequence.
 _NO_SPACE_BEFORE = {",", ":"}
 # A `/* */` before these is written at the end of the line instead (not `a,/* */`).
 _NOT_AFTER_INLINE_COMMENT = ("//", "/*", ",", ")", "]", "}", ">", ":", ".", "?")
@@ -57,8 +57,10 @@ class Printer:
 
     def blank_before(self, pos: int) -> bool:
         """Whether an empty line separates `pos` from the code or comment before it."""
-        gap = self.text[:pos]
-        return gap[len(gap.rstrip()):].count("\n") >= 2
+        start = pos
+        while start and self.text[start - 1] in " \t\f\r\n":
+            start -= 1
+        return self.text.count("\n", start, pos) >= 2
 
     def comments_before(self, pos: int, blanks: bool = False) -> list:
         docs = []
