@@ -65,8 +65,8 @@ def complete(program, module: str, text: str, offset: int) -> list[Item]:
     if context.in_string:
         decl = _decl_at(scope, offset)
         return _template(program, scope, decl, text[context.string_start:offset]) if decl else []
-    for rule in (_expect, _test_target, _intent_target, _setting_value, _apply, _type_position,
-                 _line_start):
+    for rule in (_expect, _test_target, _intent_target, _given_object, _setting_value, _apply,
+                 _type_position, _line_start):
         found = rule(program, scope, context, line)
         if found is not None:
             return found
@@ -234,6 +234,24 @@ def _given_value(program, scope, context, key):
     sig = _test_prompt(program, scope, context)
     info = sig.params.get(key) if sig else None
     return _members(program, info.type) if info else []
+
+
+def _given_object(program, scope, context, line):
+    """`ticket = { priority: ` in `given`: the members of the field's enum (nested
+    objects too), read along the keys of the open objects."""
+    if "given" not in context.kinds or context.kinds[-1] != "{":
+        return None
+    headers = context.blocks[len(context.kinds) - context.kinds[::-1].index("given"):]
+    keys = [re.search(r"(\w+)\s*[:=]\s*$", h) for h in headers]
+    current = re.search(r"(\w+)\s*:\s*\w*$", line)
+    if not current or not all(keys):
+        return []
+    sig = _test_prompt(program, scope, context)
+    root = sig.params.get(keys[0].group(1)) if sig else None
+    if root is None:
+        return []
+    path = ".".join([k.group(1) for k in keys[1:]] + [current.group(1)])
+    return _members(program, _walk(program, root.type, path))
 
 
 def _members(program, type_) -> list[Item]:

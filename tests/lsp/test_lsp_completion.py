@@ -86,3 +86,8 @@ async def test_models_after_model_equals(client):
 async def test_intents_after_an_arrow_in_intent_tests(client):
     body = text(TESTS) + 'intent refund { examples = ["refund please"] }\n\ntest intents {\n  "money back" -> \n}\n'
     assert await labels(client, TESTS, body, '"money back" -> ') == ["refund", "none"]
+
+
+async def test_enum_members_for_a_field_of_an_object_in_given(client):
+    body = text(TESTS).replace("priority: high,", "priority: ,")
+    assert await labels(client, TESTS, body, "priority: ") == ["low", "normal", "high"]
