@@ -45,3 +45,37 @@ def test_every_name_is_among_its_references_and_renames_or_says_why(program):
                 assert str(error)
             else:
                 assert occ.span in spans
+
+
+def test_half_typed_text_never_makes_a_request_fail():
+    """What an editor sends while typing: a fragment inserted anywhere, then a check of
+    the change and completion, hover and definition right after the fragment."""
+    import random
+
+    from promptlang.lsp.state import ProjectState
+
+    root = REPO / "examples" / "support"
+    state = ProjectState(root)
+    state.check_all()
+    rnd = random.Random(7)
+    fragments = [".", "{{ ticket.", "x: ", "}", "{", '"', '"""', "{% for a in ", "= ", "-> ",
+                 "expect output.", "\n", "é🎫"]
+    for display in ("support/prompts.pops", "support/tests.pops", "support/types.pops"):
+        base = (root / display).read_text("utf-8")
+        for _ in range(8):
+            at, fragment = rnd.randrange(len(base)), rnd.choice(fragments)
+            body = base[:at] + fragment + base[at:]
+            module = state.set_text(display, body)
+            if state.check_changed(module) is None:
+                state.check_all()
+            program = state.program_for(module, whole=False)
+            if program is None:
+                state.check_all()
+                program = state.program
+            offset = at + len(fragment)
+            completion.complete(program, module, body, offset)
+            hover.hover_text(program, module, offset)
+            occ = index.at(program, module, offset)
+            if occ is not None:
+                index.definition(program, occ.target)
+        state.set_text(display, None)
