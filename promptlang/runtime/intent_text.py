@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from collections.abc import Sequence
 
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
-_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
 # Words that say little about what a text asks for. They still count inside word pairs
 # ("talk to", "how do"), only not alone. Question words are not here: "how", "what"
@@ -50,7 +50,7 @@ def words(text: str) -> list[str]:
 def raw_words(text: str) -> list[str]:
     """The words of a text as written (case-folded, apostrophes dropped): what an
     example's pattern asks for."""
-    return [w.replace("'", "").replace("’", "") for w in _WORD.findall(text.casefold())]
+    return [w.replace("'", "").replace("’", "") for w in WORD.findall(text.casefold())]
 
 
 _STEMS: dict[str, str] = {}

@@ -242,6 +242,7 @@ class _Index:
         self.intents = list(intents)
         self.by_qname = {i.qname: i for i in self.intents}
         self.detectors = _detectors(self.intents)
+        self.around: dict[tuple[str, str], tuple[re.Pattern[str], ...]] = {}
         self.examples: list[_Example] = []
         buckets: dict[tuple[str, ...], list[int]] = {}
         example_features: list[set[str]] = []
@@ -309,7 +310,11 @@ class _Index:
             scores.update(semantic_scores)
         if exact is not None:
             scores[self.examples[exact[0]].intent] = 2.0  # above any similarity, see below
-        top = heapq.nsmallest(limit, scores.items(), key=lambda item: (-item[1], item[0]))
+        if limit == 1 and scores:  # `route`: the best, lowest index on ties, without sorting
+            high = max(scores.values())
+            top = [(min(i for i, score in scores.items() if score == high), high)]
+        else:
+            top = heapq.nsmallest(limit, scores.items(), key=lambda item: (-item[1], item[0]))
         matches = []
         for intent_index, score in top:
             kind = 0 if score > 1.0 else 1
@@ -389,9 +394,16 @@ class _Index:
 
     def _closest(self, intent: int, feats: set[str]) -> int:
         """The intent's example sharing the most weight with the text (first on ties)."""
-        weight = self.weight
+        weight, features_of = self.weight.__getitem__, self.features_of
         return max(self.by_intent[intent],
-                   key=lambda k: (sum(weight[f] for f in self.features_of[k] & feats), -k))
+                   key=lambda k: (sum(map(weight, features_of[k] & feats)), -k))
+
+    def _around_patterns(self, intent: Intent, name: str) -> tuple[re.Pattern[str], ...]:
+        key = (intent.qname, name)
+        found = self.around.get(key)
+        if found is None:
+            found = self.around[key] = around_patterns(intent, name)
+        return found
 
     def _unknown(self, feature: str, unknown: float) -> float:
         """The weight of a feature no example has: a word weighs as the rarest known word;
@@ -409,7 +421,7 @@ class _Index:
         values: dict[str, t.Any] = {}
         for slot in intent.slots:
             candidates = (found.values(self.detectors.token_of(slot), text) if slot.specific
-                          else _around(intent, slot.name, text))
+                          else _around(self._around_patterns(intent, slot.name), text))
             for raw in candidates:
                 try:
                     values[slot.name] = slot.value(raw)
@@ -442,25 +454,28 @@ def _combined(ks: list[int], examples: list[_Example]) -> tuple[re.Pattern[str],
     return re.compile(source, re.IGNORECASE), ks
 
 
-def _around(intent: Intent, name: str, text: str) -> list[str]:
+def _around(patterns: tuple[re.Pattern[str], ...], text: str) -> list[str]:
     """A plain string slot's value: what stands where `{name}` stands in an example,
     between the words written before and after it."""
+    return [hit.group(1) for regex in patterns for hit in (regex.search(text),) if hit]
+
+
+def around_patterns(intent: Intent, name: str) -> tuple[re.Pattern[str], ...]:
+    """The expressions `_around` searches with, for one slot of an intent."""
     found = []
     for example in intent.examples:
         for m in tx.PLACEHOLDER.finditer(example):
             if m.group(1) != name:
                 continue
-            before = tx.words(example[:m.start()])[-1:]
-            after = tx.words(example[m.end():])[:1]
+            before = tx.raw_words(example[:m.start()])[-1:]
+            after = tx.raw_words(example[m.end():])[:1]
             if not before and not after:
                 continue
             left = rf"\b{re.escape(before[0])}\W+" if before else r"^\W*"
             # Without a word after it, the value ends where the sentence or clause does.
             right = rf"\W+{re.escape(after[0])}\b" if after else r"(?=\s*[,.;:!?]|\W*$)"
-            hit = re.search(left + r"(.+?)" + right, text, re.IGNORECASE)
-            if hit:
-                found.append(hit.group(1))
-    return found
+            found.append(re.compile(left + r"(.+?)" + right, re.IGNORECASE))
+    return tuple(found)
 
 
 def _match(intent: Intent, slots: dict[str, t.Any], confidence: float, matcher: str,
@@ -520,17 +535,28 @@ class _Semantic:
 
 
 class _Detectors:
-    """One regular expression per distinct specific slot pattern, and the feature token
-    standing for its values (`{#3}`): two intents' `order_id: OrderId` slots read the
-    same number as the same token."""
+    """Finds the values of specific slots in a text, each with the feature token standing
+    for its pattern (`{#3}`): two intents' `order_id: OrderId` slots read the same number
+    as the same token. Enum members and yes/no are looked up word by word; numbers are
+    searched for only in texts with a digit; `@pattern`s by their expressions."""
 
-    def __init__(self, patterns: list[str]):
-        self.patterns = patterns
-        wrapped = [rf"(?<![\w-])(?:{p})(?![\w-])" for p in patterns]
-        self.compiled = [re.compile(w, re.IGNORECASE) for w in wrapped]
-        # One search tells whether any value is there at all; most texts hold none.
-        self.any = re.compile("|".join(wrapped), re.IGNORECASE) if wrapped else None
-        self.ids = {p: n for n, p in enumerate(patterns)}
+    def __init__(self, slots: dict[str, Slot], ordered: list[str]):
+        self.ids = {p: n for n, p in enumerate(ordered)}
+        self.by_word: dict[str, list[str]] = {}
+        numeric: list[tuple[re.Pattern[str], str]] = []
+        other: list[tuple[re.Pattern[str], str]] = []
+        for pattern in ordered:
+            slot, token = slots[pattern], "{#" + str(self.ids[pattern]) + "}"
+            words = (slot.members if slot.kind == "enum" else tuple(tx.BOOL_WORDS)
+                     if slot.kind == "bool" else ())
+            if slot.pattern is None and words and all(tx.raw_words(w) == [w.casefold()] for w in words):
+                for word in words:
+                    self.by_word.setdefault(word.casefold(), []).append(token)
+                continue
+            compiled = re.compile(rf"(?<![\w-])(?:{pattern})(?![\w-])", re.IGNORECASE)
+            numeric_kind = slot.pattern is None and slot.kind in ("int", "float")
+            (numeric if numeric_kind else other).append((compiled, token))
+        self.numeric, self.other = numeric, other
 
     def token_of(self, slot: Slot) -> str:
         if not slot.specific:
@@ -539,13 +565,21 @@ class _Detectors:
 
     def find(self, text: str) -> _Found:
         spans: list[tuple[int, int, str]] = []
-        if self.any is None or self.any.search(text) is None:
-            return _Found(spans)
-        for n, regex in enumerate(self.compiled):
+        if self.by_word:
+            by_word = self.by_word
+            for m in tx.WORD.finditer(text):
+                tokens = by_word.get(m.group().casefold())
+                if tokens:
+                    spans.extend((m.start(), m.end(), token) for token in tokens)
+        searched = self.other + self.numeric if self.numeric and _DIGIT.search(text) else self.other
+        for regex, token in searched:
             for m in regex.finditer(text):
                 if m.end() > m.start():
-                    spans.append((m.start(), m.end(), "{#" + str(n) + "}"))
-        return _Found(sorted(spans))
+                    spans.append((m.start(), m.end(), token))
+        return _Found(sorted(spans) if spans else spans)
+
+
+_DIGIT = re.compile(r"\d")
 
 
 def _detectors(intents: Sequence[Intent]) -> _Detectors:
@@ -553,7 +587,7 @@ def _detectors(intents: Sequence[Intent]) -> _Detectors:
     rank = {"enum": 1, "bool": 2, "int": 3, "float": 4}
     slots = {s.regex(): s for i in intents for s in i.slots if s.specific}
     ordered = sorted(slots, key=lambda p: (0 if slots[p].pattern else rank.get(slots[p].kind, 5), p))
-    return _Detectors(ordered)
+    return _Detectors(slots, ordered)
 
 
 @attrs.frozen
