@@ -6,6 +6,7 @@ and the examples passing offline with their committed recordings."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sys
 import xml.etree.ElementTree as ET
@@ -143,8 +144,7 @@ def test_replay_runs_the_typed_output_and_the_intent_cases_through_the_router(su
      "routed to support.intents.refund_request at 1.00 (pattern), expected support.intents.order_status"),
     ('-> refund_request(order_id = "123456")', '-> refund_request(order_id = "654321")',
      "routed to support.intents.refund_request, but order_id = '123456', expected '654321'"),
-    ('"what\'s the weather in Berlin tomorrow"         -> none',
-     '"what\'s the weather in Berlin tomorrow"         -> talk_to_human',
+    ("-> none", "-> talk_to_human",
      "routed to none (closest: support.intents.talk_to_human at 0.23, threshold 0.70), "
      "expected support.intents.talk_to_human"),
 ])
@@ -157,7 +157,7 @@ def test_an_intent_case_that_routes_elsewhere_fails_at_its_line(support, line, w
     assert code == 1, out
     assert out.splitlines()[-1] == "6 passed, 1 failed"
     failure = out.split("FAILED", 1)[1]
-    assert "tests.pops:20" in failure and message in failure, out
+    assert re.search(r"tests\.pops:2[01][0-9]: ", failure) and message in failure, out
 
 
 def test_a_failed_assertion_shows_expected_actual_and_the_expect_line(support):
@@ -165,7 +165,7 @@ def test_a_failed_assertion_shows_expected_actual_and_the_expect_line(support):
     tests.write_text(tests.read_text().replace("expect output == de", "expect output == fr"))
     code, out = run_cli(support, "--only", "German message")
     assert code == 1
-    assert "tests.pops:185" in out and 'expected == "fr", actual "de"' in out
+    assert "tests.pops:188" in out and 'expected == "fr", actual "de"' in out
     assert out.splitlines()[-1] == "0 passed, 1 failed"
 
 
@@ -244,7 +244,7 @@ def test_json_output_follows_its_schema(support, tmp_path):
     assert code == 1 and data["format"] == "popsc-test-results/1"
     assert data["summary"] == {"passed": 18, "failed": 1, "skipped": 0, "total": 19}
     german = next(t for t in data["tests"] if t["title"] == "German message")
-    assert german["status"] == "failed" and german["assertions"][0]["line"] == 185
+    assert german["status"] == "failed" and german["assertions"][0]["line"] == 188
 
 
 def test_junit_counts_match(support, tmp_path):
@@ -265,7 +265,7 @@ def test_github_format_annotates_failures(support):
     code, out = run_cli(support, "--format", "github", "--only", "German")
     errors = [line for line in out.splitlines() if line.startswith("::error ")]
     assert code == 1 and len(errors) == 1
-    assert "tests.pops,line=185::German message: output == " in errors[0]
+    assert "tests.pops,line=188::German message: output == " in errors[0]
 
 
 def test_only_selects_by_glob_or_substring():
