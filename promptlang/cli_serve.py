@@ -33,6 +33,10 @@ DEFAULT_PORT = 8080
               help="The previous build whose prompt versions take the share of traffic the "
                    "rollout does not give the canary: bundle.json, its out folder, a project, "
                    "or git:REV (this project at a git revision).")
+@click.option("--stable-optional", is_flag=True,
+              help="A --stable path that is absent or empty is no error: this build serves "
+                   "every call, with a warning (the Kubernetes manifests mount the stable "
+                   "bundle from an optional ConfigMap, absent on a first deploy).")
 @click.option("--recordings", type=click.Path(exists=True, file_okay=False, path_type=Path),
               metavar="DIR",
               help="Answer from recorded responses (DIR/<prompt>/<key>.json, as tests/recordings "
@@ -46,7 +50,7 @@ DEFAULT_PORT = 8080
               default="info", show_default=True)
 @_guard
 def serve_command(path: str | None, env: str | None, port: int | None, host: str,
-                  stable: str | None, recordings: Path | None, secrets_dir: Path, grace: int,
+                  stable: str | None, stable_optional: bool, recordings: Path | None, secrets_dir: Path, grace: int,
                   log_level: str) -> None:
     """Serve the prompts of PATH over HTTP: a project folder, or a build's bundle.json.
 
@@ -59,7 +63,8 @@ def serve_command(path: str | None, env: str | None, port: int | None, host: str
     from promptlang.serve import server
     from promptlang.serve.source import ProgramErrors
 
-    options = server.Options(path=path, env=env, stable=stable, recordings=recordings,
+    options = server.Options(path=path, env=env, stable=stable,
+                             stable_optional=stable_optional, recordings=recordings,
                              secrets_dir=secrets_dir)
     with ExitStack() as stack:
         stack.enter_context(logs.configured(log_level))

@@ -9,7 +9,13 @@ Secrets reach the gateway the way `popsc serve` reads them (`promptlang/serve/se
 - `NAME = vault("path", "key")`: the Vault agent injector renders the key into the file
   `/vault/secrets/NAME` (annotations keyed by NAME, or by a short stable key with an
   `agent-inject-file` annotation naming the file when NAME does not fit in a key); it logs in with the Kubernetes auth role `<app>`, through a
-  projected service-account token that only the agent mounts."""
+  projected service-account token that only the agent mounts.
+
+An environment with a `rollout` canary also mounts the ConfigMap `<app>-bundle-stable`,
+marked optional, at `/stable`: the operator copies the deployed bundle into it before
+applying a new build (docs/language.md, section 13), and the gateway serves the share of
+calls the canary does not take from it. Until it exists (a first deploy) the volume is
+empty and the gateway, told `--stable-optional`, serves this build to every call."""
 
 from __future__ import annotations
 
@@ -18,9 +24,13 @@ import json
 
 from promptlang import __version__
 from promptlang import ir
+from promptlang.serve.settings import rollout
 
 UID = 10001  # a high UID, above every system account of a base image (the Dockerfile's)
 BUNDLE_DIR = "/bundle"
+STABLE_DIR = "/stable"
+STABLE_BUNDLE = f"{STABLE_DIR}/bundle.json"
+STABLE_VOLUME = "stable-bundle"
 VAULT = "vault.hashicorp.com"
 VAULT_TOKEN_VOLUME = "vault-token"
 DEFAULT_RESOURCES = {"cpu": "250m", "memory": "256Mi"}
@@ -63,12 +73,16 @@ def _replicas_max(k8s: dict) -> int:
 
 def _container(app: str, env: ir.EnvironmentIR, k8s: dict) -> dict:
     probe = {"httpGet": {"path": "/healthz", "port": "http"}}
+    stable_args, stable_mounts = [], []
+    if rollout(env) is not None:  # the canary's previous build, absent on a first deploy
+        stable_args = ["--stable", STABLE_BUNDLE, "--stable-optional"]
+        stable_mounts = [{"name": STABLE_VOLUME, "mountPath": STABLE_DIR, "readOnly": True}]
     container = {
         "name": "gateway",
         "image": k8s.get("image") or f"popsc-gateway:{__version__}",
         "imagePullPolicy": "Always",
         "args": ["serve", BUNDLE_DIR, "--env", env.name, "--host", "0.0.0.0",
-                 "--port", str(port(k8s))],
+                 "--port", str(port(k8s)), *stable_args],
         "ports": [{"name": "http", "containerPort": port(k8s), "protocol": "TCP"}],
         "env": _env_vars(app, env),
         "resources": resources(k8s.get("resources") or {}),
@@ -81,7 +95,7 @@ def _container(app: str, env: ir.EnvironmentIR, k8s: dict) -> dict:
                             "readOnlyRootFilesystem": True, "capabilities": {"drop": ["ALL"]},
                             "seccompProfile": {"type": "RuntimeDefault"}},
         "volumeMounts": [{"name": "bundle", "mountPath": BUNDLE_DIR, "readOnly": True},
-                         {"name": "tmp", "mountPath": "/tmp"}],
+                         *stable_mounts, {"name": "tmp", "mountPath": "/tmp"}],
     }
     if not container["env"]:
         del container["env"]
@@ -103,6 +117,11 @@ def resources(block: dict) -> dict:
 
 def _strings(block) -> dict:
     return {k: str(v) for k, v in (block or {}).items()} if isinstance(block, dict) else {}
+
+
+def stable_config_map(app: str) -> str:
+    """The ConfigMap the operator fills with the deployed build's bundle for a canary."""
+    return f"{app}-bundle-stable"
 
 
 def secret_name(app: str) -> str:
@@ -155,6 +174,9 @@ def _volumes(app: str, env: ir.EnvironmentIR) -> list[dict]:
         {"name": "bundle", "configMap": {"name": f"{app}-bundle"}},
         {"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}},
     ]
+    if rollout(env) is not None:  # absent on a first deploy: mounted empty, not waited for
+        volumes.insert(1, {"name": STABLE_VOLUME,
+                           "configMap": {"name": stable_config_map(app), "optional": True}})
     if any(ref.source == "vault" for ref in env.secrets.values()):
         # The agent's login token, mounted into the agent alone: the gateway keeps none.
         volumes.append({"name": VAULT_TOKEN_VOLUME, "projected": {"sources": [

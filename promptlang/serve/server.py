@@ -36,6 +36,7 @@ class Options:
     path: str | None = None
     env: str | None = None
     stable: str | None = None
+    stable_optional: bool = False
     recordings: Path | None = None
     secrets_dir: Path = settings.VAULT_SECRETS
 
@@ -57,16 +58,13 @@ def prepare(options: Options, stack: ExitStack) -> Prepared:
     current = src.load(options.path)
     env = settings.environment(current.program, options.env)
     rollout = settings.rollout(env)
-    stable = None
-    if options.stable is not None:
-        loaded = src.load_stable(options.stable, current)
-        stable = src.Source(src.renamed(loaded.program, "stable"))  # no cache: another package
+    stable = _stable(options, current)
     missing = settings.resolve_secrets(env, secrets_dir=options.secrets_dir)
     sdk = src.enter_sdk(stack, current)
     stable_sdk = src.enter_sdk(stack, stable) if stable is not None else None
     endpoints = gw.endpoints(sdk, current.program, stable_sdk,
                              stable.program if stable else None, rollout)
-    _warn_about_canary(rollout, stable, endpoints)
+    _warn_about_canary(rollout, stable, endpoints, options)
     gateway = gw.Gateway(endpoints, router=_router(sdk), recordings=options.recordings)
     served = [p for p in current.program.prompts if p.qname in endpoints]
     state = http.State(missing_secrets=missing)
@@ -75,13 +73,28 @@ def prepare(options: Options, stack: ExitStack) -> Prepared:
     return Prepared(application, gateway, state, canary, env)
 
 
+def _stable(options: Options, current: src.Source) -> src.Source | None:
+    """The `--stable` build, under another package name; None without one, and None with a
+    warning when `--stable-optional` and nothing is there (a first deploy: the optional
+    `<app>-bundle-stable` ConfigMap not created yet). Anything else wrong with the path
+    stays a usage error."""
+    if options.stable is None:
+        return None
+    if options.stable_optional and src.absent(options.stable):
+        log.warning("--stable %s is absent or empty (--stable-optional): no stable build yet, "
+                    "so this build serves every call", options.stable)
+        return None
+    loaded = src.load_stable(options.stable, current)
+    return src.Source(src.renamed(loaded.program, "stable"))  # no cache: another package
+
+
 def _router(sdk) -> object | None:
     """The SDK package's intent router (None from an SDK without one)."""
     return getattr(importlib.import_module(sdk.layout.package), "router", None)
 
 
 def _warn_about_canary(rollout: settings.Rollout | None, stable: src.Source | None,
-                       endpoints: dict[str, gw.Endpoint]) -> None:
+                       endpoints: dict[str, gw.Endpoint], options: Options) -> None:
     if rollout is None:
         if stable is not None:
             log.warning("--stable is not used: the environment (see --env) has no rollout, "
@@ -89,8 +102,12 @@ def _warn_about_canary(rollout: settings.Rollout | None, stable: src.Source | No
         return
     for qname in sorted(rollout.prompts):
         if qname in endpoints and endpoints[qname].stable is None:
-            why = ("no --stable build was given" if stable is None
-                   else "the --stable build has no other version of it")
+            if stable is not None:
+                why = "the --stable build has no other version of it"
+            elif options.stable is not None:
+                why = f"the --stable build {options.stable} is not there yet"
+            else:
+                why = "no --stable build was given"
             log.warning("rollout: %s serves this build's version to every call: %s", qname, why)
 
 

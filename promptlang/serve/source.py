@@ -83,6 +83,21 @@ def read_bundle(path: Path) -> ir.ProgramIR:
         raise UsageError(f"{path} is not a bundle this popsc can read: {error}") from None
 
 
+def absent(spec: str) -> bool:
+    """Whether `--stable` names nothing yet: no such path, an empty file, or a folder with
+    nothing visible in it (a ConfigMap volume marked optional whose ConfigMap does not
+    exist: the kubelet mounts it empty but for its hidden `..data` entries)."""
+    if spec.startswith(GIT):
+        return False
+    path = Path(spec)
+    try:
+        if path.is_dir():
+            return not any(not entry.name.startswith(".") for entry in path.iterdir())
+        return not path.exists() or not path.read_bytes().strip()
+    except OSError:
+        return False  # there but unreadable: `load` says why
+
+
 def load_stable(spec: str, current: Source) -> Source:
     """What `--stable` names: a path as `load` takes it, or `git:REV`, the project's
     `.pops` files at git revision REV (read as `popsc diff` reads them, no checkout),

@@ -298,3 +298,29 @@ def test_a_limit_given_alone_is_also_the_request():
         "spec"]["containers"]
     assert container["resources"] == {"requests": {"cpu": "100m", "memory": "256Mi"},
                                       "limits": {"cpu": "100m", "memory": "256Mi"}}
+
+
+def test_a_canary_mounts_the_stable_bundle_from_an_optional_configmap():
+    """The gateway gets `--stable` from `<app>-bundle-stable`, which the operator fills
+    (not the target: it is the build deployed before) and which may not exist yet."""
+    program = program_from(SECRETS % ("1", "") + (
+        'environment canary {\n  kubernetes { namespace = "c" }\n'
+        '  rollout canary { weight = 10%, prompts = [] }\n}\n'))
+    envs = {env.name: env for env in program.environments}
+    plain, canary = envs["production"], envs["canary"]
+    pod = _object(program, canary, "Deployment")["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    (volume,) = [v for v in pod["volumes"] if v["name"] == "stable-bundle"]
+    assert volume["configMap"] == {"name": "acme-support-bundle-stable", "optional": True}
+    (mount,) = [m for m in container["volumeMounts"] if m["name"] == "stable-bundle"]
+    assert mount == {"name": "stable-bundle", "mountPath": "/stable", "readOnly": True}
+    args = container["args"]
+    assert args[args.index("--stable") + 1] == "/stable/bundle.json"
+    assert "--stable-optional" in args
+    names = [o["metadata"]["name"] for o in kubernetes.objects(program, canary)]
+    assert "acme-support-bundle-stable" not in names
+    kubernetes_validate.validate(_object(program, canary, "Deployment"), CLUSTER, strict=True)
+    # no rollout, no stable build
+    pod = _object(program, plain, "Deployment")["spec"]["template"]["spec"]
+    assert "--stable" not in pod["containers"][0]["args"]
+    assert all("stable" not in v["name"] for v in pod["volumes"])

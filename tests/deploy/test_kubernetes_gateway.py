@@ -6,7 +6,9 @@ found)."""
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -20,6 +22,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from promptlang import driver
 from promptlang.emit import kubernetes
 from promptlang.emit.k8s_pod import BUNDLE_DIR
+from promptlang.emit.k8s_pod import STABLE_DIR
 from promptlang.emit.k8s_pod import VAULT
 from promptlang.lower import lower
 
@@ -27,10 +30,27 @@ ROOT = Path(__file__).resolve().parents[2]
 STARTUP_LIMIT = 90  # seconds to wait for readiness before giving up (not a measurement)
 
 
-def _program():
-    result = driver.check(str(ROOT / "examples" / "support"), need_program=True, use_cache=False)
+def _program(path: Path = ROOT / "examples" / "support"):
+    result = driver.check(str(path), need_program=True, use_cache=False)
     assert not result.has_errors
     return lower(result.program, driver._project_info(result.project))
+
+
+def _older_build(tmp_path: Path) -> str:
+    """The support example's bundle with `answer_ticket` (in production's canary) at an
+    earlier version and text, as `<app>-bundle-stable` would hold the build deployed before."""
+    project = tmp_path / "older"
+    shutil.copytree(ROOT / "examples" / "support", project,
+                    ignore=shutil.ignore_patterns("build", ".popsc-cache"))
+    prompts = project / "support" / "prompts.pops"
+    text = prompts.read_text(encoding="utf-8")
+    earlier = {'version = "2.1.0"': 'version = "2.0.0"',
+               "Use at most 200 words.": "Use at most 150 words."}
+    for now, then in earlier.items():
+        assert text.count(now) == 1
+        text = text.replace(now, then)
+    prompts.write_text(text, encoding="utf-8")
+    return kubernetes.bundle_text(_program(project))
 
 
 def _free_port() -> int:
@@ -44,19 +64,25 @@ def _of(objects: list[dict], kind: str) -> dict:
     return found
 
 
-def _command(container: dict, bundle_dir: Path, port: int) -> list[str]:
-    """The container's arguments, run here: the mount folder and address rewritten."""
+def _command(container: dict, bundle_dir: Path, port: int, stable_dir: Path) -> list[str]:
+    """The container's arguments, run here: the mount folders and address rewritten."""
     args = list(container["args"])
     args[args.index(BUNDLE_DIR)] = str(bundle_dir)
+    if "--stable" in args:
+        stable = args.index("--stable") + 1
+        args[stable] = str(stable_dir) + args[stable].removeprefix(STABLE_DIR)
     args[args.index("--host") + 1] = "127.0.0.1"
     args[args.index("--port") + 1] = str(port)
     return [sys.executable, "-m", "promptlang", *args]
 
 
-@pytest.mark.parametrize("env_name,provided", [("production", True), ("staging", True),
-                                                ("production", False)])
-def test_the_deployments_container_serves_its_probes_and_metrics(env_name, provided, tmp_path):
-    """Without the secrets the manifest wires in, the gateway lives but is not ready."""
+@pytest.mark.parametrize("env_name,provided,stable", [
+    ("production", True, None), ("staging", True, None), ("production", False, None),
+    ("production", True, "older")])
+def test_the_deployments_container_serves_its_probes_and_metrics(env_name, provided, stable,
+                                                                 tmp_path):
+    """Without the secrets the manifest wires in, the gateway lives but is not ready;
+    without the stable ConfigMap it serves this build alone."""
     program = _program()
     env = next(e for e in program.environments if e.name == env_name)
     objects = kubernetes.objects(program, env)
@@ -78,10 +104,18 @@ def test_the_deployments_container_serves_its_probes_and_metrics(env_name, provi
     for note in template["metadata"]["annotations"]:
         if provided and note.startswith(prefix):
             (secrets / note[len(prefix):]).write_text("test-value\n", encoding="utf-8")
+    # the optional stable ConfigMap's volume: the kubelet's hidden entries, and the
+    # older build's bundle.json once the operator has created the ConfigMap
+    stable_dir = tmp_path / "stable"
+    (stable_dir / "..2026_01_01").mkdir(parents=True)
+    (stable_dir / "..data").symlink_to("..2026_01_01")
+    if stable is not None:
+        (stable_dir / "bundle.json").write_text(_older_build(tmp_path), encoding="utf-8")
     port = _free_port()
-    command = [*_command(container, bundle_dir, port), "--secrets-dir", str(secrets)]
+    command = [*_command(container, bundle_dir, port, stable_dir), "--secrets-dir", str(secrets)]
     process = subprocess.Popen(command, env=environ, cwd=tmp_path, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)
+    output = ""
     try:
         base = f"http://127.0.0.1:{port}"
         live = _wait_up(base + container["livenessProbe"]["httpGet"]["path"], process)
@@ -97,7 +131,15 @@ def test_the_deployments_container_serves_its_probes_and_metrics(env_name, provi
         assert "popsc_prompt_latency_seconds" in names
     finally:
         process.terminate()
-        process.wait(timeout=30)
+        output, _ = process.communicate(timeout=30)
+    assert "--stable" in container["args"]  # both environments have a canary
+    (started,) = [line["popsc"] for line in map(json.loads, output.splitlines())
+                  if line.get("popsc", {}).get("event") == "start"]
+    if stable is None:
+        assert started["canary"] == {}
+        assert "absent or empty" in output
+    else:
+        assert started["canary"] == {"support.prompts.answer_ticket": 0.1}
 
 
 def _wait_up(url: str, process: subprocess.Popen) -> httpx.Response:

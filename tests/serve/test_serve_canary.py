@@ -8,6 +8,7 @@ import shutil
 import subprocess
 from collections import Counter
 
+import pytest
 from click.testing import CliRunner
 
 from conftest import ADA
@@ -84,3 +85,61 @@ def test_an_unknown_git_revision_is_a_usage_error(shop):
     result = CliRunner().invoke(cli, ["serve", str(shop), "--stable", "git:no-such-rev"])
     assert result.exit_code == 2
     assert "--stable git:no-such-rev" in result.output
+
+
+def test_an_absent_optional_stable_build_serves_this_build_and_warns(shop, start, tmp_path):
+    """`--stable-optional`: what a Kubernetes ConfigMap volume marked optional mounts when
+    the ConfigMap does not exist yet (an empty folder but for the kubelet's hidden
+    `..data`) is a first deploy, not an error."""
+    mount = tmp_path / "stable"
+    (mount / "..2026_01_01_00_00_00.0").mkdir(parents=True)
+    (mount / "..data").symlink_to("..2026_01_01_00_00_00.0")
+    served = start([".", "--env", "production", "--stable", str(mount / "bundle.json"),
+                    "--stable-optional"], shop, TEST_SHOP_KEY="unused")
+    tracks = {served.client.post(f"/prompts/{GREET}", json=ADA).json()["track"] for _ in range(20)}
+    assert tracks == {"current"}
+    lines = served.lines()
+    warnings = [line["message"] for line in lines if line["log.level"] == "warning"]
+    assert any("absent or empty" in w for w in warnings), warnings
+    assert any("is not there yet" in w for w in warnings), warnings
+    (started,) = [line["popsc"] for line in lines if line.get("popsc", {}).get("event") == "start"]
+    assert started["canary"] == {}
+
+
+def test_an_optional_stable_build_that_is_there_takes_the_stable_share(shop, start):
+    served = start([".", "--env", "production", "--stable", "../shop_stable",
+                    "--stable-optional"], shop, TEST_SHOP_KEY="unused")
+    versions = {served.client.post(f"/prompts/{GREET}", json=ADA,
+                                   headers={"X-Rollout-Key": f"k{i}"}).json()["version"]
+                for i in range(40)}
+    assert versions == {"2.0.0", "1.4.0"}
+
+
+@pytest.mark.parametrize("optional", [False, True])
+def test_a_stable_path_that_is_no_build_stays_a_usage_error(shop, tmp_path, optional):
+    """Only absence is tolerated, and only when asked: a missing path without
+    `--stable-optional`, or a file that is there but no bundle, still stops the gateway."""
+    broken = tmp_path / "bundle.json"
+    broken.write_text('{"program": {"format": "nope"}}', encoding="utf-8")
+    target = broken if optional else tmp_path / "missing" / "bundle.json"
+    args = ["serve", str(shop), "--env", "production", "--stable", str(target)]
+    result = CliRunner().invoke(cli, [*args, "--stable-optional"] if optional else args)
+    assert result.exit_code == 2, result.output
+    expected = "is not a popsc bundle" if optional else "no such file or folder"
+    assert f"{target}" in result.output and expected in result.output, result.output
+
+
+def test_absent_means_missing_empty_or_holding_nothing_visible(tmp_path):
+    from promptlang.serve.source import absent
+
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "hidden").mkdir()
+    (tmp_path / "hidden" / "..data").mkdir()
+    (tmp_path / "blank.json").write_text(" \n", encoding="utf-8")
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "bundle.json").write_text("{}", encoding="utf-8")
+    assert absent(str(tmp_path / "nothing" / "bundle.json"))
+    assert absent(str(tmp_path / "empty")) and absent(str(tmp_path / "hidden"))
+    assert absent(str(tmp_path / "blank.json"))
+    assert not absent(str(tmp_path / "full")) and not absent(str(tmp_path / "full" / "bundle.json"))
+    assert not absent("git:HEAD")

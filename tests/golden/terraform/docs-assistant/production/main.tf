@@ -139,7 +139,7 @@ resource "kubernetes_deployment_v1" "tidewater_docs_assistant" {
           name              = "gateway"
           image             = var.image
           image_pull_policy = "Always"
-          args              = ["serve", "/bundle", "--env", "production", "--host", "0.0.0.0", "--port", "8080"]
+          args              = ["serve", "/bundle", "--env", "production", "--host", "0.0.0.0", "--port", "8080", "--stable", "/stable/bundle.json", "--stable-optional"]
 
           port {
             name           = "http"
@@ -215,6 +215,12 @@ resource "kubernetes_deployment_v1" "tidewater_docs_assistant" {
           }
 
           volume_mount {
+            name       = "stable-bundle"
+            mount_path = "/stable"
+            read_only  = true
+          }
+
+          volume_mount {
             name       = "tmp"
             mount_path = "/tmp"
           }
@@ -225,6 +231,15 @@ resource "kubernetes_deployment_v1" "tidewater_docs_assistant" {
 
           config_map {
             name = kubernetes_config_map_v1.tidewater_docs_assistant_bundle.metadata[0].name
+          }
+        }
+
+        volume {
+          name = "stable-bundle"
+
+          config_map {
+            name     = "tidewater-docs-assistant-bundle-stable"
+            optional = true
           }
         }
 

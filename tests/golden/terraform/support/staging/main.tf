@@ -135,7 +135,7 @@ resource "kubernetes_deployment_v1" "acme_support" {
           name              = "gateway"
           image             = var.image
           image_pull_policy = "Always"
-          args              = ["serve", "/bundle", "--env", "staging", "--host", "0.0.0.0", "--port", "8080"]
+          args              = ["serve", "/bundle", "--env", "staging", "--host", "0.0.0.0", "--port", "8080", "--stable", "/stable/bundle.json", "--stable-optional"]
 
           port {
             name           = "http"
@@ -244,6 +244,12 @@ resource "kubernetes_deployment_v1" "acme_support" {
           }
 
           volume_mount {
+            name       = "stable-bundle"
+            mount_path = "/stable"
+            read_only  = true
+          }
+
+          volume_mount {
             name       = "tmp"
             mount_path = "/tmp"
           }
@@ -254,6 +260,15 @@ resource "kubernetes_deployment_v1" "acme_support" {
 
           config_map {
             name = kubernetes_config_map_v1.acme_support_bundle.metadata[0].name
+          }
+        }
+
+        volume {
+          name = "stable-bundle"
+
+          config_map {
+            name     = "acme-support-bundle-stable"
+            optional = true
           }
         }
 
