@@ -30,18 +30,16 @@ def route_command(text: str, path: str | None, limit: int, fmt: str) -> None:
     and nothing is routed."""
     from promptlang import driver
     from promptlang import sdk_import
-    from promptlang.lower import lower
     from promptlang.project import UsageError
     from promptlang.runtime.convert import plain_inputs
 
     try:
-        result = driver.check(path, need_program=True)
+        result, program = driver.checked_program(path)
     except UsageError as error:
         raise click.UsageError(str(error))
-    if result.has_errors or result.program is None:
+    if program is None:
         _print_diagnostics(result.diagnostics, result.sources, "text")
         sys.exit(EXIT_ERRORS)
-    program = lower(result.program, driver._project_info(result.project))
     with sdk_import.loaded(program) as sdk:
         router = sdk.router()
         match = router.route(text)

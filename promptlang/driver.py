@@ -276,18 +276,27 @@ def render(path: str | None, prompt: str, input_path: str | None, *,
     do not fit)."""
     from promptlang import preview
     from promptlang import sdk_import
-    from promptlang.lower import lower
 
     inputs = preview.read_inputs(input_path)
-    result = check(path, use_cache=use_cache, need_program=True)
-    if result.has_errors or result.program is None:
+    result, program_ir = checked_program(path, use_cache=use_cache)
+    if program_ir is None:
         return RenderResult(result, None)
-    with _no_cyclic_gc():
-        program_ir = lower(result.program, _project_info(result.project))
     target = preview.find_prompt(program_ir, prompt)
     with sdk_import.loaded(program_ir) as sdk:
         rendered = preview.render(sdk, target, inputs, preview.input_label(input_path))
     return RenderResult(result, rendered)
+
+
+def checked_program(path: str | None, *, use_cache: bool = True):
+    """Check PATH and lower it: `(result, program IR)`, the IR None when the check has
+    errors. What `render`, `route`, `test` and `serve` start from."""
+    from promptlang.lower import lower
+
+    result = check(path, use_cache=use_cache, need_program=True)
+    if result.has_errors or result.program is None:
+        return result, None
+    with _no_cyclic_gc():
+        return result, lower(result.program, _project_info(result.project))
 
 
 def _emit_keys(program) -> dict[str, str]:

@@ -10,7 +10,6 @@ shutdown closes the providers' connections."""
 from __future__ import annotations
 
 import gc
-import importlib
 import logging
 import socket
 from contextlib import ExitStack
@@ -89,8 +88,8 @@ def _stable(options: Options, current: src.Source) -> src.Source | None:
 
 
 def _router(sdk) -> object | None:
-    """The SDK package's intent router (None from an SDK without one)."""
-    return getattr(importlib.import_module(sdk.layout.package), "router", None)
+    """The SDK package's intent router."""
+    return sdk.router()
 
 
 def _warn_about_canary(rollout: settings.Rollout | None, stable: src.Source | None,

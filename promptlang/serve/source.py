@@ -49,11 +49,9 @@ def load(path: str | None) -> Source:
     bundle = _bundle_path(path)
     if bundle is not None:
         return Source(read_bundle(bundle))
-    result = driver.check(path, need_program=True)
-    if result.has_errors or result.program is None:
+    result, program = driver.checked_program(path)
+    if program is None:
         raise ProgramErrors(result)
-    with driver._no_cyclic_gc():
-        program = lower(result.program, driver._project_info(result.project))  # type: ignore[arg-type]
     return Source(program, result.project.root, sdk_import.cache_of(result))
 
 

@@ -9,7 +9,6 @@ import attrs
 
 from promptlang import driver
 from promptlang.diagnostics.suggest import did_you_mean
-from promptlang.lower import lower
 from promptlang.project import UsageError
 from promptlang.testing import judging
 from promptlang.testing import pacing
@@ -31,12 +30,10 @@ def run(path: str | None, *, mode: runner.Mode = runner.Mode.REPLAY, only: str |
     """Run the tests of PATH (raises `project.UsageError` when PATH is no project).
     `rate_limit`: model calls per second across workers (not when replaying);
     `progress`: a `pacing.Progress` shown while the tests run."""
-    result = driver.check(path, need_program=True)
-    if result.has_errors or result.program is None:
+    result, program = driver.checked_program(path)
+    if program is None:
         return Session(result, None)
     root = result.project.root or Path(path or ".").resolve().parent
-    with driver._no_cyclic_gc():
-        program = lower(result.program, driver._project_info(result.project))
     settings = result.project.config.get("test", {})
     judge_name = settings.get("judge")
     if judge_name is not None:
