@@ -10,6 +10,7 @@ from promptlang.emit.python.literals import py_literal
 from promptlang.emit.python.settings import Assignment
 from promptlang.emit.python.settings import call_source
 from promptlang.emit.python.views import Typing
+from promptlang.emit.python.views import constraint_args
 
 _KINDS = {"string": "string", "int": "int", "float": "float", "bool": "bool", "enum": "enum"}
 
@@ -41,10 +42,9 @@ def _slot(slot: ir.FieldIR, typing: Typing, enums: dict[str, ir.EnumIR]) -> str:
     type_ = slot.type.of if slot.type.kind == "optional" and slot.type.of else slot.type
     kind = _KINDS.get(type_.kind, "string")
     convert = typing.converter(type_)
-    rules = {k: getattr(slot, k) for k in ("min_len", "max_len", "pattern", "minimum", "maximum")
-             if getattr(slot, k) is not None}
+    rules = constraint_args(slot)
     if rules:
-        convert = f"_rt.within({convert}, " + ", ".join(f"{k}={py_literal(v)}" for k, v in rules.items()) + ")"
+        convert = f"_rt.within({convert}, {rules})"
     args = [py_literal(slot.name), py_literal(kind)]
     if slot.pattern is not None:
         args.append(f"pattern={py_literal(slot.pattern)}")

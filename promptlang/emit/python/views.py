@@ -147,7 +147,7 @@ def converted(field: ir.FieldIR, typing: Typing, *, check: bool = False) -> str:
     key = py_literal(field.name)
     where = f'f"{{where}}.{field.name}"'
     convert = typing.converter(field.type)
-    rules = _constraints(field) if check else ""
+    rules = constraint_args(field) if check else ""
     if rules:
         convert = f"_rt.within({convert}, {rules})"
     if must_be_given(field):
@@ -172,7 +172,7 @@ def _field_view(field: ir.FieldIR, typing: Typing) -> FieldView:
     if default is not None:
         factory = {"[]": "list", "{}": "dict"}.get(default, f"lambda: {default}")
         args.append(f"factory={factory}" if mutable else f"default={default}")
-    rules = _constraints(field)
+    rules = constraint_args(field)
     if rules:
         args.append(f"validator=_rt.constraints({rules})")
     if field_name(field.name) != field.name:
@@ -185,7 +185,7 @@ def _field_view(field: ir.FieldIR, typing: Typing) -> FieldView:
     return FieldView(name, annotation, "attrs.field(" + ", ".join(args) + ")")
 
 
-def _constraints(field: ir.FieldIR) -> str:
+def constraint_args(field: ir.FieldIR) -> str:
     """The keyword arguments of `_rt.constraints(...)` for a field's annotations."""
     found = []
     for key in ("min_len", "max_len", "pattern", "minimum", "maximum"):
