@@ -3,21 +3,18 @@
 
 from __future__ import annotations
 
-import sys
 
 import pytest
 import pytest_lsp
 from lsprotocol import types as lsp
-from pytest_lsp import ClientServerConfig
 from pytest_lsp import LanguageClient
 from pytest_lsp import client_capabilities
 
 from lsp_client import PROJECT
+from lsp_client import SERVER
 from lsp_client import close_all
 from lsp_client import record_publications
 
-
-SERVER = ClientServerConfig(server_command=[sys.executable, "-m", "promptlang", "lsp"])
 
 
 @pytest_lsp.fixture(config=SERVER, scope="module")

@@ -4,12 +4,17 @@ text, and waiting for the diagnostics the server publishes."""
 from __future__ import annotations
 
 import itertools
+import sys
 from pathlib import Path
 
 from lsprotocol import types as lsp
+from pytest_lsp import ClientServerConfig
 from pytest_lsp import LanguageClient
 
 PROJECT = Path(__file__).parent / "project"
+# How the tests start the server (here, not in conftest: `from conftest import` is
+# ambiguous once another folder's conftest has been imported).
+SERVER = ClientServerConfig(server_command=[sys.executable, "-m", "promptlang", "lsp"])
 
 
 def uri(rel: str) -> str:

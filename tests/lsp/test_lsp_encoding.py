@@ -7,7 +7,7 @@ import pytest_lsp
 from lsprotocol import types as lsp
 from pytest_lsp import LanguageClient
 
-from conftest import SERVER
+from lsp_client import SERVER
 from lsp_client import PROJECT
 from lsp_client import open_doc
 from lsp_client import record_publications

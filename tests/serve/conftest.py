@@ -16,6 +16,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from shop import ADA
+from shop import GREET
+from shop import ORDER_HELP
+from shop import ORDER_TEXT
+from shop import PROMISE_TEXT
+from shop import PROVIDER_KEY
 from standin import StandIn
 
 from promptlang import sdk_import
@@ -26,13 +32,6 @@ from promptlang.runtime.providers.replay import write_recording
 from promptlang.serve import source
 
 PROJECTS = Path(__file__).parent / "projects"
-PROVIDER_KEY = "sk-shop-provider-0123456789abcdef"
-GREET = "shop.prompts.greet"
-ORDER_HELP = "shop.prompts.order_help"
-ECHO = "shop.prompts.echo"
-ADA = {"shopper": {"name": "Ada", "email": "ada@example.com", "visits": 3}}
-ORDER_TEXT = "where is order 123456"
-PROMISE_TEXT = "will order 123456 arrive tomorrow?"  # its recorded answer breaks `no_promises`
 # The recorded answers: (project, prompt, inputs, answer).
 ANSWERS = [
     ("shop", GREET, ADA, {"text": "Welcome back, Ada!", "tone": "warm", "words": 3}),

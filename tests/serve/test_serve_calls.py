@@ -7,13 +7,13 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import ADA
-from conftest import ECHO
-from conftest import GREET
-from conftest import ORDER_HELP
-from conftest import ORDER_TEXT
-from conftest import PROMISE_TEXT
-from conftest import PROVIDER_KEY
+from shop import ADA
+from shop import ECHO
+from shop import GREET
+from shop import ORDER_HELP
+from shop import ORDER_TEXT
+from shop import PROMISE_TEXT
+from shop import PROVIDER_KEY
 from prometheus_client.parser import text_string_to_metric_families
 from standin import Failure
 

@@ -11,8 +11,8 @@ from collections import Counter
 import pytest
 from click.testing import CliRunner
 
-from conftest import ADA
-from conftest import GREET
+from shop import ADA
+from shop import GREET
 from test_serve_calls import metric
 
 from promptlang.cli import cli

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import ADA
-from conftest import GREET
+from shop import ADA
+from shop import GREET
 from openapi_spec_validator import validate
 
 from promptlang.serve import source

@@ -9,8 +9,8 @@ import time
 
 import httpx
 from click.testing import CliRunner
-from conftest import ECHO
-from conftest import PROVIDER_KEY
+from shop import ECHO
+from shop import PROVIDER_KEY
 
 from promptlang import ir
 from promptlang.cli import cli
